@@ -1,0 +1,13 @@
+"""Everything under /api/v1/: each app contributes its own `api/urls.py`."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("companies.api.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("ongs.api.urls")),
+    path("", include("events.api.urls")),
+    path("", include("payments.api.urls")),
+    path("", include("homes.api.urls")),
+]

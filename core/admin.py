@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from core.models import OutboundEmail
+from core.tasks import outbox_send
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["to", "subject", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "is_automatic", "created_at"]
+    search_fields = ["to", "subject", "message_id", "key"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    @admin.action(description="Send again now (pending e-mails only)")
+    def resend(self, request, queryset):
+        for email_id in queryset.filter(status=OutboundEmail.Status.PENDING).values_list(
+            "pk", flat=True
+        ):
+            outbox_send.delay(email_id)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,88 @@
+"""Domain errors and the one exception handler that gives every API error the same shape.
+
+Every error body is `{"detail": str, "code": str}`; validation errors add `errors`, a map
+of field name to messages; domain errors may add context (a conflict names the current
+status). Messages are translated by the request's `Accept-Language`.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A business rule said no. Services raise these; the handler maps them to HTTP."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_message = _("The request could not be carried out.")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, **extra: Any) -> None:
+        self.message = message if message is not None else self.default_message
+        self.code = code or self.default_code
+        self.extra = extra
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_message = _("Not found.")
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_message = _("You do not have permission to perform this action.")
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_message = _("The request conflicts with the current state.")
+
+
+class Unprocessable(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
+class FieldError(DomainError):
+    """Bad input found by a service (after the serializer), reported against one field."""
+
+    default_code = "invalid"
+
+    def __init__(self, field: str, message: Any, *, code: str = "invalid") -> None:
+        super().__init__(message, code=code)
+        self.field = field
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, FieldError):
+        exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
+    elif isinstance(exc, DomainError):
+        body = {"detail": str(exc.message), "code": exc.code, **exc.extra}
+        return Response(body, status=exc.status_code)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        if isinstance(errors, list):
+            errors = {"non_field_errors": errors}
+        response.data = {"detail": str(_("Invalid input.")), "code": "invalid", "errors": errors}
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        response.data = {
+            "detail": str(exc.detail),
+            "code": codes if isinstance(codes, str) else exc.default_code,
+        }
+    return response

@@ -1,0 +1,57 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Every Mutirão row knows when it was created and last changed."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundEmail(TimeStampedModel):
+    """One e-mail to one recipient, written in the same transaction as the change it announces.
+
+    The row is the outbox: Celery sends it after commit, and a periodic task re-sends what is
+    still pending, so a broker outage delays mail but never loses it. `key` makes enqueueing
+    idempotent: one e-mail per event and recipient.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")  # waiting for a worker
+        SENT = "sent", _("sent")  # handed to the mail server
+        FAILED = "failed", _("failed")  # gave up after the last retry; see last_error
+
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    reply_to = models.EmailField(_("reply-to"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    is_automatic = models.BooleanField(_("automatic"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["to", "created_at"], name="outbox_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -1,0 +1,125 @@
+"""The e-mail outbox: write in the caller's transaction, send after commit, never twice."""
+
+import logging
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from core.emails import RenderedEmail
+from core.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+AUTO_SUBMITTED = "auto-generated"
+
+
+def new_message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "mutirao.localhost"
+    return make_msgid(domain=domain)
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    to: str,
+    email: RenderedEmail,
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    message_id: str | None = None,
+    is_automatic: bool = True,
+) -> OutboundEmail:
+    """Write one e-mail to the outbox and schedule its sending for after the commit.
+
+    Call it inside the transaction of the change the e-mail announces: if that transaction
+    rolls back, the row and the send vanish with it. The same `key` twice stores one row.
+    """
+    with transaction.atomic():
+        outbound, created = OutboundEmail.objects.get_or_create(
+            key=key[:200],
+            defaults={
+                "to": to,
+                "subject": email.subject[:300],
+                "body_text": email.text,
+                "body_html": email.html,
+                "reply_to": reply_to,
+                "headers": headers or {},
+                "message_id": message_id or new_message_id(),
+                "is_automatic": is_automatic,
+            },
+        )
+        if created:
+            transaction.on_commit(lambda: _schedule_send(outbound.pk))
+    return outbound
+
+
+def _schedule_send(email_id: int) -> None:
+    from core.tasks import outbox_send
+
+    try:
+        outbox_send.delay(email_id)
+    except Exception:  # broker down: the row stays pending and outbox_flush sends it later
+        logger.warning("Could not queue outbound e-mail %s; it stays in the outbox", email_id)
+
+
+def outbox_deliver(*, email_id: int) -> bool:
+    """Send one pending e-mail. Returns False when it was already sent or is being sent.
+
+    The row lock (skipping locked rows) means two workers never send the same e-mail; a
+    failed attempt is counted and committed before the error propagates to Celery's retry.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        outbound = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if outbound is None:
+            return False
+        try:
+            _build_message(outbound).send()
+        except Exception as exc:
+            failure = exc
+            outbound.attempts += 1
+            outbound.last_error = repr(exc)[:2000]
+            if outbound.attempts >= MAX_ATTEMPTS:
+                outbound.status = OutboundEmail.Status.FAILED
+            outbound.save(update_fields=["attempts", "last_error", "status", "updated_at"])
+        else:
+            outbound.attempts += 1
+            outbound.status = OutboundEmail.Status.SENT
+            outbound.sent_at = timezone.now()
+            outbound.save(update_fields=["attempts", "status", "sent_at", "updated_at"])
+    if failure is not None:
+        raise failure
+    return True
+
+
+def outbox_pending_ids(*, older_than_seconds: int = 30, limit: int = 500) -> list[int]:
+    """Pending e-mails old enough that their after-commit send should have happened."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _build_message(outbound: OutboundEmail) -> EmailMultiAlternatives:
+    headers = {"Message-ID": outbound.message_id, **outbound.headers}
+    if outbound.is_automatic:
+        headers.setdefault("Auto-Submitted", AUTO_SUBMITTED)
+    message = EmailMultiAlternatives(
+        subject=outbound.subject,
+        body=outbound.body_text,
+        to=[outbound.to],
+        reply_to=[outbound.reply_to] if outbound.reply_to else None,
+        headers=headers,
+    )
+    if outbound.body_html:
+        message.attach_alternative(outbound.body_html, "text/html")
+    return message

@@ -1,0 +1,39 @@
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from core.health import run_checks
+
+
+@extend_schema(
+    tags=["health"],
+    responses={
+        (200, "application/json"): inline_serializer(
+            "Health",
+            {"status": serializers.CharField(), "checks": serializers.DictField()},
+        ),
+        (503, "application/json"): inline_serializer(
+            "HealthDegraded",
+            {"status": serializers.CharField(), "checks": serializers.DictField()},
+        ),
+    },
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def health(request):
+    """Database (and cache and broker, when configured) reachable: 200; otherwise 503."""
+    checks = run_checks()
+    healthy = all(result == "ok" for result in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def server_error(request, *args, **kwargs):
+    """A 500 that still speaks JSON, in the shape of every other API error."""
+    return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
