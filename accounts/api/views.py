@@ -9,6 +9,7 @@ from accounts import selectors, services
 from accounts.api import serializers, throttles
 from accounts.api.filters import UserFilter
 from accounts.api.permissions import IsSelfOrStaff
+from accounts.models import User
 
 
 def _session_body(user, pair) -> dict:
@@ -96,6 +97,8 @@ class LogoutAllView(APIView):
 @extend_schema(tags=["users"])
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """People: staff see everyone, company admins their members, everyone themselves."""
+
+    queryset = User.objects.none()  # for the schema; get_queryset() scopes to the user
 
     serializer_class = serializers.UserSerializer
     lookup_value_regex = r"\d+"
