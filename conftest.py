@@ -1,11 +1,18 @@
-"""Fixtures every app's tests share: an API client, users, and logged-in clients."""
+"""Fixtures every app's tests share: an API client, users, logged-in clients, tenants."""
+
+from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tokens import token_pair_for
+from companies.models import Company, Membership, Team
+from companies.tests.factories import CompanyFactory, MembershipFactory, TeamFactory
+
+Role = Membership.Role
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +63,44 @@ def user_client(client_for, user) -> APIClient:
 @pytest.fixture
 def staff_client(client_for, staff_user) -> APIClient:
     return client_for(staff_user)
+
+
+@dataclass
+class Tenant:
+    """One company with a person in every role and a team led by `lead`."""
+
+    company: Company
+    admin: User
+    lead: User
+    agent: User
+    requester: User
+    team: Team
+
+
+def make_tenant(**company_fields) -> Tenant:
+    company = CompanyFactory(**company_fields)
+    admin, lead, agent, requester = (
+        MembershipFactory(company=company, role=role).user
+        for role in (Role.ADMIN, Role.AGENT, Role.AGENT, Role.REQUESTER)
+    )
+    team = TeamFactory(company=company, lead=lead, agents=[lead, agent])
+    return Tenant(
+        company=company, admin=admin, lead=lead, agent=agent, requester=requester, team=team
+    )
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant()
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    """A second company: its objects must stay invisible to `tenant`'s people."""
+    return make_tenant()
+
+
+@pytest.fixture
+def tenant_factory(db):
+    """`tenant_factory()` makes one more company with a person in every role."""
+    return make_tenant

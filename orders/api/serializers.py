@@ -1,0 +1,165 @@
+from rest_framework import serializers
+
+from accounts.models import User
+from companies.models import Company, Team
+from orders.models import Message, Order, OrderEvent
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class CompanySummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Company
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TeamSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    """One row of a list: everything is read from the one joined query."""
+
+    company = CompanySummarySerializer(read_only=True)
+    requester = PersonSerializer(read_only=True)
+    team = TeamSummarySerializer(read_only=True, allow_null=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "company",
+            "requester",
+            "team",
+            "assignee",
+            "equipment",
+            "title",
+            "status",
+            "priority",
+            "channel",
+            "created_at",
+            "updated_at",
+            "taken_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderSerializer(OrderListSerializer):
+    class Meta(OrderListSerializer.Meta):
+        fields = [
+            *OrderListSerializer.Meta.fields,
+            "description",
+            "site_address",
+            "solution",
+            "previous_order",
+        ]
+        read_only_fields = fields
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """The company and team must be ones the requester can see; status, assignee and
+    solution are never taken from the body."""
+
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.none(), required=False, allow_null=True
+    )
+    equipment = serializers.ChoiceField(choices=Order.Equipment.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    site_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    priority = serializers.ChoiceField(
+        choices=Order.Priority.choices,
+        required=False,
+        help_text="Agents and admins only; defaults to medium.",
+    )
+
+    def __init__(self, *args, companies=None, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what the requester can see is accepted; any other id "does not exist".
+        self.fields["company"].queryset = (
+            companies if companies is not None else Company.objects.none()
+        )
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    equipment = serializers.ChoiceField(choices=Order.Equipment.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    site_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people if people is not None else User.objects.none()
+
+
+class CloseSerializer(serializers.Serializer):
+    solution = serializers.CharField(max_length=20000)
+
+
+class RedirectSerializer(serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class PrioritySerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Order.Priority.choices)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "body", "is_internal", "channel", "created_at"]
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=50000)
+    is_internal = serializers.BooleanField(default=False)
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "actor", "data", "created_at"]
+        read_only_fields = fields
+
+
+class CountByTeamSerializer(serializers.Serializer):
+    team = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+
+
+class OrderStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_priority = serializers.DictField(child=serializers.IntegerField())
+    by_team = CountByTeamSerializer(many=True)
+    mean_seconds_to_take = serializers.FloatField(allow_null=True)
+    mean_seconds_to_close = serializers.FloatField(allow_null=True)

@@ -1,0 +1,251 @@
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from accounts.models import User
+from accounts.selectors import user_get_visible_to
+from companies.models import Membership
+from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
+from core.exceptions import FieldError
+from orders import reports, selectors, services
+from orders.api import serializers
+from orders.api.filters import OrderFilter
+from orders.api.permissions import OrderRolePermission
+from orders.models import Order
+
+Role = Membership.Role
+
+
+class _DownloadRenderer(JSONRenderer):
+    """Lets `?format=csv|xlsx|pdf` pass DRF's content negotiation. The report itself is a
+    streamed Django response; errors still come back as JSON."""
+
+
+class CSVRenderer(_DownloadRenderer):
+    format = "csv"
+
+
+class XLSXRenderer(_DownloadRenderer):
+    format = "xlsx"
+
+
+class PDFRenderer(_DownloadRenderer):
+    format = "pdf"
+
+
+@extend_schema(tags=["orders"])
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Service orders. Requesters see their own; agents and admins their companies'; staff
+    all. Status and technician change only through the actions."""
+
+    queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
+
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, OrderRolePermission]
+    lookup_value_regex = r"\d+"
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filterset_class = OrderFilter
+    search_fields = ["title", "description"]
+    required_roles = {
+        "partial_update": {Role.ADMIN, Role.AGENT, "requester"},
+        "destroy": {Role.ADMIN},
+        "take": {Role.ADMIN, Role.AGENT},
+        "assign": {Role.ADMIN, "lead"},
+        "release": {Role.ADMIN, "lead", "assignee"},
+        "close": {Role.ADMIN, "lead", "assignee"},
+        "reopen": {Role.ADMIN, "requester"},
+        "redirect": {Role.ADMIN, "lead"},
+        "priority": {Role.ADMIN, "lead"},
+    }
+
+    def get_queryset(self):
+        return selectors.order_list_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.OrderListSerializer
+        return serializers.OrderSerializer
+
+    def _done(self, order, code=status.HTTP_200_OK):
+        return Response(serializers.OrderSerializer(order).data, status=code)
+
+    @extend_schema(
+        request=serializers.OrderCreateSerializer, responses={201: serializers.OrderSerializer}
+    )
+    def create(self, request):
+        user = request.user
+        payload = serializers.OrderCreateSerializer(
+            data=request.data,
+            companies=company_list_visible_to(user),
+            teams=team_list_visible_to(user),
+        )
+        payload.is_valid(raise_exception=True)
+        order = services.order_create(requester=user, **payload.validated_data)
+        return self._done(order, status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.OrderUpdateSerializer, responses=serializers.OrderSerializer)
+    def partial_update(self, request, pk=None):
+        order = self.get_object()
+        payload = serializers.OrderUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_update(order=order, actor=request.user, data=payload.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        services.order_delete(order=instance)
+
+    @extend_schema(request=None, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        """An agent takes an open order (of many at once, exactly one wins; others get 409)."""
+        return self._done(services.order_take(order=self.get_object(), agent=request.user))
+
+    @extend_schema(request=serializers.AssignSerializer, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        order = self.get_object()
+        people = User.objects.filter(
+            memberships__company_id=order.company_id, memberships__role__in=STAFF_ROLES
+        )
+        payload = serializers.AssignSerializer(data=request.data, people=people)
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_assign(order=order, actor=request.user, **payload.validated_data)
+        )
+
+    @extend_schema(request=None, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        return self._done(services.order_release(order=self.get_object(), actor=request.user))
+
+    @extend_schema(request=serializers.CloseSerializer, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        order = self.get_object()
+        payload = serializers.CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_close(order=order, actor=request.user, **payload.validated_data)
+        )
+
+    @extend_schema(request=None, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._done(services.order_reopen(order=self.get_object(), actor=request.user))
+
+    @extend_schema(request=serializers.RedirectSerializer, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def redirect(self, request, pk=None):
+        order = self.get_object()
+        payload = serializers.RedirectSerializer(
+            data=request.data, teams=team_list_visible_to(request.user)
+        )
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_redirect(order=order, actor=request.user, **payload.validated_data)
+        )
+
+    @extend_schema(request=serializers.PrioritySerializer, responses=serializers.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def priority(self, request, pk=None):
+        order = self.get_object()
+        payload = serializers.PrioritySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_set_priority(order=order, actor=request.user, **payload.validated_data)
+        )
+
+    @extend_schema(responses=serializers.MessageSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def messages(self, request, pk=None):
+        """Replies and, for the company's agents and admins, internal notes; oldest first."""
+        order = self.get_object()
+        page = self.paginate_queryset(selectors.message_list_for(request.user, order))
+        return self.get_paginated_response(serializers.MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=serializers.MessageCreateSerializer, responses={201: serializers.MessageSerializer}
+    )
+    @messages.mapping.post
+    def add_message(self, request, pk=None):
+        order = self.get_object()
+        payload = serializers.MessageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = services.message_add(order=order, author=request.user, **payload.validated_data)
+        return Response(serializers.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.OrderEventSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def events(self, request, pk=None):
+        """The audit timeline, oldest first."""
+        order = self.get_object()
+        page = self.paginate_queryset(selectors.event_list_for(request.user, order))
+        return self.get_paginated_response(serializers.OrderEventSerializer(page, many=True).data)
+
+    @extend_schema(responses=serializers.OrderStatsSerializer)
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """Counts by status, priority and team, and mean times to take and to close, over
+        the orders you see (list filters apply)."""
+        orders = self.filter_queryset(self.get_queryset())
+        return Response(serializers.OrderStatsSerializer(selectors.order_stats(orders)).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx", "pdf"], required=True)
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, streamed"),
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer, PDFRenderer],
+    )
+    def report(self, request):
+        """Download the orders you see (list filters apply) as CSV, XLSX or PDF; column
+        headers follow Accept-Language."""
+        kind = request.query_params.get("format")
+        if kind not in reports.RESPONSES:
+            raise FieldError("format", _("Choose csv, xlsx or pdf."))
+        orders = self.filter_queryset(self.get_queryset())
+        if not request.query_params.get("ordering"):
+            orders = orders.order_by("id")
+        return reports.RESPONSES[kind](orders)
+
+
+@extend_schema(tags=["users"], responses=serializers.OrderListSerializer(many=True))
+class UserOrderListView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`users/{id}/orders`: the orders that person requested, among those you can see."""
+
+    queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
+
+    serializer_class = serializers.OrderListSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filterset_class = OrderFilter
+    search_fields = ["title", "description"]
+
+    def get_queryset(self):
+        person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
+        return selectors.order_list_visible_to(self.request.user).filter(requester=person)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return super().as_view({"get": "list"}, **initkwargs)

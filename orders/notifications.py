@@ -1,0 +1,94 @@
+"""Who hears about what happens to an order, and the outbox rows that tell them.
+
+Called from orders.services inside the same transaction as the change: a rolled-back change
+sends nothing; each (event, recipient) pair is sent at most once.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from accounts.models import User
+from companies.models import Membership
+from core.emails import render_email
+from core.services import outbox_enqueue
+from orders.models import Message, Order, OrderEvent
+
+Kind = OrderEvent.Kind
+
+
+def order_subject(order: Order) -> str:
+    """`[#<id>] <title>`: the token lets replies by e-mail find their order."""
+    return f"[#{order.pk}] {order.title}"
+
+
+def _team_people(order: Order) -> list[User]:
+    if order.team_id:
+        people = list(order.team.agents.filter(is_active=True))
+        if order.team.lead_id:
+            people.append(order.team.lead)
+        return people
+    return list(
+        User.objects.filter(
+            memberships__company_id=order.company_id,
+            memberships__role=Membership.Role.ADMIN,
+            is_active=True,
+        )
+    )
+
+
+def recipients_of(event: OrderEvent, message: Message | None = None) -> list[User]:
+    """The people concerned by an event, never including whoever caused it."""
+    order = event.order
+    people: list[User | None]
+    if event.kind == Kind.CREATED:
+        people = _team_people(order)
+    elif event.kind in (Kind.TAKEN, Kind.RELEASED):
+        people = [order.requester]
+    elif event.kind == Kind.ASSIGNED:
+        people = [order.assignee, order.requester]
+    elif event.kind == Kind.REDIRECTED:
+        people = [*_team_people(order), order.requester]
+    elif event.kind == Kind.CLOSED:
+        people = [order.requester, order.assignee]
+    elif event.kind == Kind.REOPENED:
+        people = [order.assignee] if order.assignee_id else _team_people(order)
+    elif event.kind == Kind.MESSAGE_ADDED and message and not message.is_internal:
+        if message.author_id == order.requester_id:
+            people = [order.assignee] if order.assignee_id else _team_people(order)
+        else:
+            people = [order.requester]
+    else:
+        people = []
+    unique = {person.pk: person for person in people if person and person.is_active}
+    unique.pop(event.actor_id, None)
+    return list(unique.values())
+
+
+def notify(
+    event: OrderEvent, *, message: Message | None = None, extra: Iterable[User] = ()
+) -> None:
+    """Write one outbox e-mail per recipient of the event, in each one's language."""
+    order = event.order
+    recipients = {user.pk: user for user in [*recipients_of(event, message), *extra]}
+    for recipient in recipients.values():
+        email = render_email(
+            "orders/email/order_event",
+            {
+                "order": order,
+                "event": event,
+                "message": message,
+                "recipient": recipient,
+                "subject": order_subject(order),
+                "site_url": settings.SITE_URL,
+            },
+            language=recipient.language,
+        )
+        outbox_enqueue(
+            key=f"order-event-{event.pk}-to-{recipient.pk}",
+            to=recipient.email,
+            email=email,
+            reply_to=order.company.support_email or "",
+            # A person's reply is personal mail; everything else is automatic.
+            is_automatic=not (message and message.author_id),
+        )

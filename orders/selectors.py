@@ -1,0 +1,95 @@
+"""Orders, messages and events a user may see. Views start every queryset here."""
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+
+from accounts.models import User
+from companies.models import Membership
+from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
+from core.exceptions import NotFound
+from orders.models import Message, Order, OrderEvent
+
+Role = Membership.Role
+
+
+def order_list_visible_to(user: User) -> QuerySet[Order]:
+    """Staff see every order; admins and agents the orders of their companies; everyone
+    the orders they requested. Related rows a list shows are joined in the same query."""
+    orders = Order.objects.select_related("company", "requester", "team", "assignee")
+    if user.is_staff:
+        return orders
+    return orders.filter(Q(company_id__in=company_ids_where(user, STAFF_ROLES)) | Q(requester=user))
+
+
+def order_get_visible_to(user: User, pk: int) -> Order:
+    try:
+        return order_list_visible_to(user).get(pk=pk)
+    except (Order.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def order_roles(user: User, order: Order) -> set[str]:
+    """What the user is to this order: staff, admin, agent (of its company), requester,
+    assignee, lead (of its team). Read from the database, never from the token."""
+    roles = set()
+    if user.is_staff:
+        roles.add("staff")
+    company_role = membership_role(user, order.company_id)
+    if company_role in STAFF_ROLES:
+        roles.add(company_role)
+    if order.requester_id == user.pk:
+        roles.add("requester")
+    if order.assignee_id == user.pk:
+        roles.add("assignee")
+    if order.team_id and order.team.lead_id == user.pk:
+        roles.add("lead")
+    return roles
+
+
+def sees_internal_notes(roles: set[str]) -> bool:
+    return bool(roles & {"staff", Role.ADMIN, Role.AGENT})
+
+
+def message_list_for(user: User, order: Order) -> QuerySet[Message]:
+    """The order's messages; internal notes only for its company's staff."""
+    messages = order.messages.select_related("author")
+    if not sees_internal_notes(order_roles(user, order)):
+        messages = messages.filter(is_internal=False)
+    return messages
+
+
+def event_list_for(user: User, order: Order) -> QuerySet[OrderEvent]:
+    """The order's audit timeline; events of internal notes only for its company's staff."""
+    events = order.events.select_related("actor")
+    if not sees_internal_notes(order_roles(user, order)):
+        events = events.filter(is_internal=False)
+    return events
+
+
+def _duration(end: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F("created_at"), output_field=DurationField())
+
+
+def order_stats(orders: QuerySet[Order]) -> dict:
+    """Counts by status, priority and team, and the mean time to take and to close, over
+    the given (already scoped and filtered) orders. Four aggregate queries."""
+    orders = orders.order_by()
+    by_status = dict(orders.values_list("status").annotate(n=Count("id")))
+    by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
+    by_team = [
+        {"team": row["team_id"], "name": row["team__name"], "count": row["n"]}
+        for row in orders.values("team_id", "team__name")
+        .annotate(n=Count("id"))
+        .order_by("team__name")
+    ]
+    means = orders.aggregate(
+        take=Avg(_duration("taken_at"), filter=Q(taken_at__isnull=False)),
+        close=Avg(_duration("closed_at"), filter=Q(closed_at__isnull=False)),
+    )
+    return {
+        "total": sum(by_status.values()),
+        "by_status": {status: by_status.get(status, 0) for status in Order.Status.values},
+        "by_priority": {p: by_priority.get(p, 0) for p in Order.Priority.values},
+        "by_team": by_team,
+        "mean_seconds_to_take": means["take"].total_seconds() if means["take"] else None,
+        "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
+    }

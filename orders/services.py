@@ -1,0 +1,296 @@
+"""Every change to service orders. Each runs in one transaction, locks the order it
+changes, checks the allowed source states, writes an audit event and the e-mails that
+announce it (through the outbox, so they leave only if the change commits)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from companies.models import Company, Membership, Team
+from companies.selectors import STAFF_ROLES
+from companies.services import company_require_active
+from core.exceptions import Conflict, FieldError, Forbidden
+from orders import notifications
+from orders.models import Message, Order, OrderEvent
+from orders.selectors import order_roles
+
+Status = Order.Status
+Kind = OrderEvent.Kind
+EDITABLE_FIELDS = ("title", "description", "equipment", "site_address")
+
+
+class InvalidTransition(Conflict):
+    default_code = "invalid_transition"
+
+
+def _refuse_transition(order: Order, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        _("Cannot %(action)s an order that is %(status)s.")
+        % {"action": action, "status": order.get_status_display()},
+        status=order.status,
+    )
+
+
+def _lock(order: Order) -> Order:
+    """Reload the order under a row lock; every transition starts here."""
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("company", "team", "requester", "assignee")
+        .get(pk=order.pk)
+    )
+
+
+def _record(
+    order: Order,
+    actor: User | None,
+    kind: str,
+    data: dict | None = None,
+    *,
+    message: Message | None = None,
+) -> OrderEvent:
+    event = OrderEvent.objects.create(
+        order=order,
+        actor=actor,
+        kind=kind,
+        data=data or {},
+        is_internal=bool(message and message.is_internal),
+    )
+    notifications.notify(event, message=message)
+    return event
+
+
+def _check_agent(company: Company, user: User, field: str) -> None:
+    is_agent = Membership.objects.filter(company=company, user=user, role__in=STAFF_ROLES).exists()
+    if not is_agent:
+        raise FieldError(field, _("Choose an agent or admin of the order's company."))
+
+
+def _check_team(company: Company, team: Team | None) -> None:
+    if team is not None and team.company_id != company.pk:
+        raise FieldError("team", _("Choose a team of the order's company."))
+
+
+@transaction.atomic
+def order_create(
+    *,
+    requester: User,
+    company: Company,
+    title: str,
+    description: str = "",
+    equipment: str = Order.Equipment.OTHER,
+    site_address: str = "",
+    team: Team | None = None,
+    priority: str | None = None,
+    channel: str = Order.Channel.API,
+    previous_order: Order | None = None,
+) -> Order:
+    """Open an order for the requester in one of their companies. Only the company's
+    agents and admins may set a priority when opening; the team must be the company's."""
+    company_require_active(company)
+    role = (
+        Membership.objects.filter(company=company, user=requester)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None and not requester.is_staff:
+        raise FieldError("company", _("You are not a member of this company."))
+    if priority and role not in STAFF_ROLES and not requester.is_staff:
+        raise Forbidden(_("Only agents and admins set the priority."), code="priority_forbidden")
+    _check_team(company, team)
+    order = Order.objects.create(
+        company=company,
+        requester=requester,
+        team=team,
+        title=title,
+        description=description,
+        equipment=equipment,
+        site_address=site_address,
+        priority=priority or Order.Priority.MEDIUM,
+        channel=channel,
+        previous_order=previous_order,
+    )
+    _record(order, requester, Kind.CREATED, {"channel": channel})
+    return order
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
+    """Edit what the order is about. Requesters may edit only while it is open."""
+    order = _lock(order)
+    company_require_active(order.company)
+    roles = order_roles(actor, order)
+    if not roles & {"staff", "admin", "agent"} and order.status != Status.OPEN:
+        raise Forbidden(_("The order can no longer be edited by its requester."))
+    changed = {
+        key: data[key]
+        for key in EDITABLE_FIELDS
+        if key in data and getattr(order, key) != data[key]
+    }
+    if changed:
+        for key, value in changed.items():
+            setattr(order, key, value)
+        order.save(update_fields=[*changed, "updated_at"])
+        OrderEvent.objects.create(
+            order=order, actor=actor, kind=Kind.UPDATED, data={"fields": sorted(changed)}
+        )
+    return order
+
+
+@transaction.atomic
+def order_delete(*, order: Order) -> None:
+    """Delete an order with its messages and timeline (company admins and staff)."""
+    company_require_active(order.company)
+    order.delete()
+
+
+@transaction.atomic
+def order_take(*, order: Order, agent: User) -> Order:
+    """An agent takes an open order. Race-safe without a lock: one conditional UPDATE, so
+    of many agents taking at once exactly one changes the row; the rest get 409."""
+    company_require_active(order.company)
+    now = timezone.now()
+    taken = Order.objects.filter(pk=order.pk, status=Status.OPEN).update(
+        status=Status.IN_PROGRESS, assignee=agent, taken_at=now, updated_at=now
+    )
+    order = Order.objects.select_related("company", "team", "requester", "assignee").get(
+        pk=order.pk
+    )
+    if not taken:
+        raise _refuse_transition(order, _("take"))
+    _record(order, agent, Kind.TAKEN)
+    return order
+
+
+@transaction.atomic
+def order_assign(*, order: Order, actor: User, assignee: User) -> Order:
+    """Give an open or in-progress order to an agent of its company (admin or team lead)."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status == Status.CLOSED:
+        raise _refuse_transition(order, _("assign"))
+    _check_agent(order.company, assignee, "assignee")
+    previous = order.assignee_id
+    order.assignee = assignee
+    order.status = Status.IN_PROGRESS
+    order.taken_at = order.taken_at or timezone.now()
+    order.save(update_fields=["assignee", "status", "taken_at", "updated_at"])
+    _record(order, actor, Kind.ASSIGNED, {"from": previous, "to": assignee.pk})
+    return order
+
+
+@transaction.atomic
+def order_release(*, order: Order, actor: User) -> Order:
+    """Put an in-progress order back in the open queue, without a technician."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status != Status.IN_PROGRESS:
+        raise _refuse_transition(order, _("release"))
+    previous = order.assignee_id
+    order.assignee = None
+    order.status = Status.OPEN
+    order.save(update_fields=["assignee", "status", "updated_at"])
+    _record(order, actor, Kind.RELEASED, {"from": previous})
+    return order
+
+
+@transaction.atomic
+def order_close(*, order: Order, actor: User, solution: str) -> Order:
+    """Close an order with the solution that was applied."""
+    solution = (solution or "").strip()
+    if not solution:
+        raise FieldError("solution", _("Describe the solution to close the order."))
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status == Status.CLOSED:
+        raise _refuse_transition(order, _("close"))
+    order.status = Status.CLOSED
+    order.solution = solution
+    order.closed_at = timezone.now()
+    order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
+    _record(order, actor, Kind.CLOSED)
+    return order
+
+
+@transaction.atomic
+def order_reopen(*, order: Order, actor: User) -> Order:
+    """Reopen a closed order. It goes back to its technician if it had one."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status != Status.CLOSED:
+        raise _refuse_transition(order, _("reopen"))
+    order.status = Status.IN_PROGRESS if order.assignee_id else Status.OPEN
+    order.closed_at = None
+    order.save(update_fields=["status", "closed_at", "updated_at"])
+    _record(order, actor, Kind.REOPENED)
+    return order
+
+
+@transaction.atomic
+def order_redirect(*, order: Order, actor: User, team: Team) -> Order:
+    """Move an order to another team of its company; it waits there for a technician."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status == Status.CLOSED:
+        raise _refuse_transition(order, _("redirect"))
+    _check_team(order.company, team)
+    if team.pk == order.team_id:
+        raise FieldError("team", _("The order is already with this team."))
+    previous_team, previous_assignee = order.team_id, order.assignee_id
+    order.team = team
+    order.assignee = None
+    order.status = Status.OPEN
+    order.save(update_fields=["team", "assignee", "status", "updated_at"])
+    _record(
+        order,
+        actor,
+        Kind.REDIRECTED,
+        {"team_from": previous_team, "team_to": team.pk, "assignee_from": previous_assignee},
+    )
+    return order
+
+
+@transaction.atomic
+def order_set_priority(*, order: Order, actor: User, priority: str) -> Order:
+    """Change the priority (team lead or admin); the timeline keeps from and to."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status == Status.CLOSED:
+        raise _refuse_transition(order, _("reprioritise"))
+    if priority != order.priority:
+        previous = order.priority
+        order.priority = priority
+        order.save(update_fields=["priority", "updated_at"])
+        order.refresh_from_db(fields=["priority_rank"])
+        _record(order, actor, Kind.PRIORITY_CHANGED, {"from": previous, "to": priority})
+    return order
+
+
+@transaction.atomic
+def message_add(
+    *,
+    order: Order,
+    author: User,
+    body: str,
+    is_internal: bool = False,
+    channel: str = Message.Channel.API,
+) -> Message:
+    """Add a reply (e-mailed to the other side) or an internal note (only the company's
+    agents and admins write and read those)."""
+    body = (body or "").strip()
+    if not body:
+        raise FieldError("body", _("Write something."))
+    roles = order_roles(author, order)
+    if is_internal and not roles & {"staff", "admin", "agent"}:
+        raise Forbidden(
+            _("Only agents and admins write internal notes."), code="internal_forbidden"
+        )
+    company_require_active(order.company)
+    message = Message.objects.create(
+        order=order, author=author, body=body, is_internal=is_internal, channel=channel
+    )
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    _record(order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message)
+    return message
