@@ -220,7 +220,8 @@ def tasks_remind_due_soon(*, now: datetime | None = None) -> int:
                         "task": task,
                         "home": task.home,
                         "user": task.assignee,
-                        "due_local": task.due_at.astimezone(task.home.zone),
+                        # Pre-formatted: the date filter would convert to UTC.
+                        "due_local": f"{task.due_at.astimezone(task.home.zone):%Y-%m-%d %H:%M}",
                     },
                     language=task.assignee.language,
                 ),
