@@ -231,7 +231,7 @@ def test_overdue_task_bills_its_penalty_once(house):
         task,
         date(2026, 5, 11),
     )
-    assert bill.description == "Penalty: %s (2026-05-04)" % task.title
+    assert bill.description == f"Penalty: {task.title} (2026-05-04)"
 
 
 def test_penalty_of_the_routine_author_goes_to_another_member(house):
@@ -294,7 +294,7 @@ def test_reminders_go_once(house, django_capture_on_commit_callbacks):
     )
     assert (
         "2026-05-04 20:00 (America/Sao_Paulo)"
-        in [m for m in mail.outbox if m.to == [house.resident.email]][0].body
+        in next(m for m in mail.outbox if m.to == [house.resident.email]).body
     )
 
 
