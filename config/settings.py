@@ -278,3 +278,25 @@ LOGGING = {
 # --- Mutirão ------------------------------------------------------------------------------
 # Where demo logins and e-mail links point.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- homes ---
+# Largest home photo accepted, in bytes.
+HOMES_PHOTO_MAX_BYTES = env.int("HOMES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# How long an e-mail invitation to someone without an account stays valid.
+HOMES_INVITATION_DAYS = env.int("HOMES_INVITATION_DAYS", default=14)
+# How long before a task is due its assignee gets a reminder.
+HOMES_TASK_REMINDER_MINUTES = env.int("HOMES_TASK_REMINDER_MINUTES", default=120)
+# Days a routine's penalty bill gives the debtor to pay.
+HOMES_PENALTY_DUE_DAYS = env.int("HOMES_PENALTY_DUE_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["homes-routines-materialize"] = {
+    "task": "homes.tasks.routines_materialize",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["homes-tasks-mark-overdue"] = {
+    "task": "homes.tasks.tasks_mark_overdue",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["homes-send-reminders"] = {
+    "task": "homes.tasks.homes_send_reminders",
+    "schedule": 600.0,
+}

@@ -1,0 +1,90 @@
+import django_filters
+from django.db.models import F, Window
+from django.db.models.functions import Rank
+
+from homes import selectors
+from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
+
+
+class HomeFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Home
+        fields = ["name", "time_zone"]
+
+
+class MemberFilter(django_filters.FilterSet):
+    class Meta:
+        model = HomeMember
+        fields = ["role"]
+
+
+class LeaderboardFilter(django_filters.FilterSet):
+    """`since`/`until` choose the period whose completed tasks count; `rank` is computed
+    over the filtered members (1 = most points; ties share a rank)."""
+
+    since = django_filters.IsoDateTimeFilter(method="_period")
+    until = django_filters.IsoDateTimeFilter(method="_period")
+
+    class Meta:
+        model = HomeMember
+        fields = ["role"]
+
+    def _period(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        home = self.request.parser_context["view"].get_home()
+        ranked = selectors.leaderboard(
+            home,
+            since=self.form.cleaned_data.get("since"),
+            until=self.form.cleaned_data.get("until"),
+        ).filter(pk__in=queryset.values("pk"))
+        return ranked.annotate(rank=Window(expression=Rank(), order_by=F("period_points").desc()))
+
+
+class TaskFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Task.Status.choices)
+    due_from = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_to = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    # Plain ids, not model choices: an unknown id filters to nothing instead of telling
+    # the caller whether it exists.
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    routine = django_filters.NumberFilter(field_name="routine_id")
+
+    class Meta:
+        model = Task
+        fields = ["status", "assignee", "routine", "due_from", "due_to"]
+
+
+class RoutineFilter(django_filters.FilterSet):
+    responsible = django_filters.NumberFilter(field_name="responsible_id")
+
+    class Meta:
+        model = Routine
+        fields = ["assignment", "responsible"]
+
+
+class RuleFilter(django_filters.FilterSet):
+    text = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Rule
+        fields = ["text"]
+
+
+class BillFilter(django_filters.FilterSet):
+    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    home = django_filters.NumberFilter(field_name="home_id")
+    debtor = django_filters.NumberFilter(field_name="debtor_id")
+    creditor = django_filters.NumberFilter(field_name="creditor_id")
+    is_penalty = django_filters.BooleanFilter(
+        field_name="penalty_task", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Bill
+        fields = ["home", "is_paid", "debtor", "creditor", "due_from", "due_to", "is_penalty"]

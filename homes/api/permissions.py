@@ -1,0 +1,39 @@
+from core.permissions import RolePermission
+from homes import selectors
+from homes.models import Bill, Home, HomeMember, Task
+
+
+class HomeRolePermission(RolePermission):
+    """Roles in a home, read from the database: `admin`, `resident`, plus `member` for
+    anyone who lives there and per-object roles: `self` (one's own membership), `assignee`
+    (a task assigned to the user, or an unassigned task of their home), `author` (who
+    created the task) and `creditor` (a bill owed to the user).
+
+    On nested routes (`homes/{home_id}/...`) the home is loaded first through the selector,
+    so a home the user cannot see is a 404 before any role is checked.
+    """
+
+    def roles_on(self, request, obj) -> set[str]:
+        user = request.user
+        home_id = obj.pk if isinstance(obj, Home) else obj.home_id
+        roles = selectors.home_roles_of(user, home_id)
+        if roles:
+            roles.add("member")
+        if isinstance(obj, HomeMember) and obj.user_id == user.pk:
+            roles.add("self")
+        if isinstance(obj, Task):
+            if obj.assignee_id == user.pk or (obj.assignee_id is None and roles):
+                roles.add("assignee")
+            if obj.created_by_id == user.pk and roles:
+                roles.add("author")
+        if isinstance(obj, Bill) and obj.creditor_id == user.pk:
+            roles.add("creditor")
+        return roles
+
+    def has_permission(self, request, view) -> bool:
+        if "home_id" not in view.kwargs:
+            return True
+        home = view.get_home()
+        if getattr(view, "detail", False):
+            return True  # detail actions check roles on the object itself
+        return self.has_object_permission(request, view, home)

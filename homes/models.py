@@ -1,0 +1,354 @@
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+DEFAULT_TIME_ZONE = "America/Sao_Paulo"
+
+
+class Home(TimeStampedModel):
+    """A shared house. Every schedule of the home is computed in its own time zone."""
+
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rent = models.DecimalField(
+        _("rent"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    photo = models.ImageField(_("photo"), upload_to="homes/photos/", blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("home")
+        verbose_name_plural = _("homes")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rent__gte=0), name="home_rent_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class HomeMember(TimeStampedModel):
+    """A person living in a home, with a role and the points earned there."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("admin")  # manages members, routines, rules and every task and bill
+        RESIDENT = "resident", _("resident")  # does chores, creates tasks and own bills
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="home_memberships",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.RESIDENT)
+    points = models.PositiveIntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("home member")
+        verbose_name_plural = _("home members")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["home", "user"], name="home_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.home}"
+
+
+class HomeInvitation(TimeStampedModel):
+    """An invitation to an e-mail address that has no account yet.
+
+    Only a hash of the token is stored; the token itself travels in the e-mail.
+    """
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=HomeMember.Role.choices, default=HomeMember.Role.RESIDENT
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("home invitation")
+        verbose_name_plural = _("home invitations")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["home", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="home_invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.home}"
+
+
+class Rule(TimeStampedModel):
+    """One house rule, written by an admin, read by everyone in the home."""
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="rules"
+    )
+    text = models.TextField(_("text"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Routine(TimeStampedModel):
+    """A chore that repeats on some weekdays, due by a local time in the home's zone."""
+
+    class Assignment(models.TextChoices):
+        FIXED = "fixed", _("fixed member")  # always the `responsible` member
+        ROTATION = "rotation", _("rotation")  # round-robin over `rotation_members`
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="routines"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    # Python weekday numbers: 0 = Monday … 6 = Sunday.
+    weekdays = models.JSONField(_("weekdays"), default=list)
+    time_limit = models.TimeField(_("time limit"))
+    assignment = models.CharField(
+        _("assignment"), max_length=10, choices=Assignment.choices, default=Assignment.FIXED
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rotation_members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rotation members"),
+        blank=True,
+        related_name="+",
+    )
+    points = models.PositiveIntegerField(_("points"), default=0)
+    penalty_amount = models.DecimalField(
+        _("penalty amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("routine")
+        verbose_name_plural = _("routines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(penalty_amount__isnull=True) | models.Q(penalty_amount__gt=0),
+                name="routine_penalty_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="routine_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Task(TimeStampedModel):
+    """One chore to do by a moment in time; made by hand or materialised from a routine."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")  # to do, not yet due
+        DONE = "done", _("done")  # completed; its points were awarded once
+        OVERDUE = "overdue", _("overdue")  # its due moment passed while pending
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="home_tasks",
+    )
+    due_at = models.DateTimeField(_("due at"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    routine = models.ForeignKey(
+        Routine,
+        verbose_name=_("routine"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    # The local date (home's zone) of the routine occurrence; with `routine` it is unique.
+    occurrence_date = models.DateField(_("occurrence date"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who got the points (the assignee at completion, else the person who completed it).
+    points_awarded_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("points awarded to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["routine", "occurrence_date"], name="task_one_per_routine_and_date"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["home", "status", "due_at"], name="task_home_status_due_idx"),
+            models.Index(
+                fields=["due_at"], name="task_pending_due_idx", condition=models.Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Bill(TimeStampedModel):
+    """Money one member owes another in a home; a penalty bill points at its overdue task."""
+
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="bills"
+    )
+    debtor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("debtor"),
+        on_delete=models.PROTECT,
+        related_name="home_debts",
+    )
+    creditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("creditor"),
+        on_delete=models.PROTECT,
+        related_name="home_credits",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    description = models.CharField(_("description"), max_length=255)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    is_paid = models.BooleanField(_("paid"), default=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # One penalty per overdue task: the unique one-to-one makes a second one impossible.
+    penalty_task = models.OneToOneField(
+        Task,
+        verbose_name=_("penalty for task"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="penalty_bill",
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="bill_amount_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(debtor=models.F("creditor")), name="bill_debtor_not_creditor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_paid=False) | models.Q(paid_at__isnull=False),
+                name="bill_paid_has_paid_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["home", "is_paid"], name="bill_home_paid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
