@@ -237,3 +237,12 @@ def test_hundred_people_for_ten_seats_fill_exactly_ten():
     assert codes.count(201) == 10
     assert codes.count(409) == 90
     assert Registration.objects.filter(event=event).count() == 10
+
+
+@pytest.mark.django_db
+def test_errors_are_translated(user_client, event):
+    RegistrationFactory.create_batch(2, event=event)
+
+    response = user_client.post(f"{EVENTS}/{event.pk}/registration", HTTP_ACCEPT_LANGUAGE="pt-br")
+
+    assert response.data == {"detail": "Este evento está lotado.", "code": "event_full"}
