@@ -206,3 +206,12 @@ def test_delete_cancels_the_event(client_for, api_client, owner, event):
     assert Event.objects.get(pk=event.pk).is_active is False
     assert api_client.get(f"{EVENTS}/{event.pk}").status_code == 404
     assert client_for(owner).get(f"{EVENTS}/{event.pk}").status_code == 200
+
+
+def test_ngo_events_cost_fixed_queries(api_client, ong, django_assert_max_num_queries):
+    EventFactory.create_batch(30, ong=ong)
+
+    with django_assert_max_num_queries(3):  # NGO, count, page
+        response = api_client.get(f"/api/v1/ongs/{ong.pk}/events", {"page_size": 100})
+
+    assert response.data["count"] == 30

@@ -10,6 +10,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tokens import token_pair_for
 from ongs.models import LedgerEntry, Ong, Withdrawal
 from ongs.selectors import ong_balance, ong_ledger_is_consistent
+from ongs.services import withdrawal_create
 from ongs.tests.factories import OngFactory
 
 ONGS = "/api/v1/ongs"
@@ -143,7 +144,7 @@ def test_withdrawal_list_costs_fixed_queries(
 ):
     fund(ong, "1000.00")
     for _ in range(30):
-        client_for(owner).post(f"{ONGS}/{ong.pk}/withdrawals", {"amount": "1.00"})
+        withdrawal_create(ong=ong, requested_by=owner, amount=Decimal("1.00"))
     client = client_for(owner)
 
     # session user, NGO, owner role, count, page with requesters
