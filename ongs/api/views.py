@@ -60,7 +60,7 @@ class OngViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=serializers.BalanceSerializer)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, OngRolePermission])
     def balance(self, request, pk=None):
         balance = selectors.ong_balance(self.get_object())
         return Response(serializers.BalanceSerializer(balance).data)
