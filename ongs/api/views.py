@@ -74,6 +74,7 @@ class WithdrawalViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generic
     permission_classes = [IsAuthenticated, OngRolePermission]
     required_roles = {"list": MANAGERS, "create": MANAGERS}
     filterset_class = WithdrawalFilter
+    search_fields = ["description"]
     ordering_fields = ["created_at", "amount"]
     ordering = ["-created_at", "-id"]
 

@@ -134,16 +134,9 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
         payload = serializers.DonationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            method = selectors.payment_method_get_of(request.user, data["payment_method"])
-        except NotFound as exc:
-            raise FieldError(
-                "payment_method", _("Unknown payment method."), code="does_not_exist"
-            ) from exc
-
         key = request.headers.get(idempotency.HEADER, "").strip()
         if not key:
-            return self._donate(request, ong, method, data)
+            return self._donate(request, ong, data)
         if len(key) > idempotency.MAX_KEY_LENGTH:
             raise FieldError(idempotency.HEADER, _("Use at most 255 characters."), code="invalid")
         claim = idempotency.idempotency_begin(
@@ -159,7 +152,7 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
                 claim.body, status=claim.status, headers={"Idempotent-Replayed": "true"}
             )
         try:
-            response = self._donate(request, ong, method, data)
+            response = self._donate(request, ong, data)
         except DomainError:
             # Refused before any charge: the key may be used again once the cause is fixed.
             idempotency.idempotency_release(record=claim)
@@ -169,7 +162,14 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
         )
         return response
 
-    def _donate(self, request, ong, method, data) -> Response:
+    def _donate(self, request, ong, data) -> Response:
+        # Looked up after the key is claimed, so a replay still answers once the card is gone.
+        try:
+            method = selectors.payment_method_get_of(request.user, data["payment_method"])
+        except NotFound as exc:
+            raise FieldError(
+                "payment_method", _("Unknown payment method."), code="does_not_exist"
+            ) from exc
         donation = services.donation_create(
             donor=request.user,
             ong=ong,

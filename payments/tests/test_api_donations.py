@@ -371,3 +371,24 @@ def test_who_lists_an_ngos_donations(client_for, api_client, ong, who, expected)
     client = client_for(people[who]) if who in people else api_client
 
     assert client.get(_url(ong)).status_code == expected
+
+
+def test_a_replay_still_answers_after_the_card_is_deleted(user_client, ong, card, charges):
+    body = {"amount": "10.00", "payment_method": card.pk}
+    first = user_client.post(_url(ong), body, HTTP_IDEMPOTENCY_KEY="key-1")
+    user_client.delete(f"/api/v1/payment-methods/{card.pk}")
+
+    replay = user_client.post(_url(ong), body, HTTP_IDEMPOTENCY_KEY="key-1")
+
+    assert (first.status_code, replay.status_code) == (201, 201)
+    assert replay.json() == first.json()
+    assert len(charges) == 1
+
+
+def test_an_unknown_card_with_a_key_frees_the_key(user_client, user, ong, card):
+    response = user_client.post(
+        _url(ong), {"amount": "10.00", "payment_method": 999999}, HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+
+    assert response.status_code == 400
+    assert not IdempotencyRecord.objects.exists()
