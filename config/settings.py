@@ -302,3 +302,20 @@ CELERY_BEAT_SCHEDULE["homes-send-reminders"] = {
     "task": "homes.tasks.homes_send_reminders",
     "schedule": 600.0,
 }
+
+# --- ongs, events, payments ---
+# Dotted path of the payment gateway class; the sandbox runs offline (see docs/payments.md).
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="payments.gateway.SandboxGateway")
+# Key of the card fingerprint (HMAC-SHA256 of the number); derived from SECRET_KEY if empty.
+PAYMENT_FINGERPRINT_KEY = env("PAYMENT_FINGERPRINT_KEY", default="")
+DONATION_CURRENCY = env("DONATION_CURRENCY", default="BRL")
+DONATION_MIN_AMOUNT = env("DONATION_MIN_AMOUNT", default="1.00")
+DONATION_MAX_AMOUNT = env("DONATION_MAX_AMOUNT", default="50000.00")
+WITHDRAWAL_MAX_AMOUNT = env("WITHDRAWAL_MAX_AMOUNT", default="1000000.00")
+# Idempotency-Key records are kept this long, then purged by the beat task below.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["donations"] = env("THROTTLE_DONATIONS", default="30/hour")
+CELERY_BEAT_SCHEDULE["payments-idempotency-purge"] = {
+    "task": "payments.tasks.idempotency_records_purge",
+    "schedule": 3600.0,
+}

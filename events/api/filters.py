@@ -1,0 +1,39 @@
+import django_filters
+
+from accounts.models import User
+from events.models import Event, Registration
+
+
+class EventFilter(django_filters.FilterSet):
+    # A plain number, not a choice: an unknown and a hidden NGO id both give an empty page.
+    ong = django_filters.NumberFilter(field_name="ong_id")
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    upcoming = django_filters.BooleanFilter(method="filter_upcoming")
+
+    class Meta:
+        model = Event
+        fields = ["ong", "is_active", "starts_after", "starts_before", "upcoming"]
+
+    def filter_upcoming(self, queryset, name, value):
+        from django.utils import timezone
+
+        now = timezone.now()
+        return queryset.filter(starts_at__gt=now) if value else queryset.filter(starts_at__lte=now)
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(field_name="user__name", lookup_expr="icontains")
+
+    class Meta:
+        model = Registration
+        fields = ["name"]
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    email = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = User
+        fields = ["name", "email"]

@@ -1,0 +1,73 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from events.models import Event, Registration
+from ongs.api.serializers import PersonSerializer
+
+
+class EventOngSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    ong = EventOngSerializer(read_only=True)
+    registered_count = serializers.IntegerField(read_only=True)
+    seats_left = serializers.SerializerMethodField()
+    is_registered = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "ong",
+            "title",
+            "description",
+            "address",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registered_count",
+            "seats_left",
+            "is_registered",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_seats_left(self, event) -> int | None:
+        if event.capacity is None:
+            return None
+        return max(event.capacity - event.registered_count, 0)
+
+
+class EventWriteSerializer(serializers.Serializer):
+    """What the NGO's managers set. The NGO is chosen at creation and never changes."""
+
+    ong = serializers.IntegerField(help_text=_("Id of an NGO you own or administer."))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=1_000_000
+    )
+
+
+class EventUpdateSerializer(EventWriteSerializer):
+    ong = None
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Registration
+        fields = ["id", "event", "user", "created_at"]
+        read_only_fields = fields
+
+
+class ParticipantSerializer(PersonSerializer):
+    events_count = serializers.IntegerField(read_only=True)

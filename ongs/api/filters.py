@@ -1,0 +1,21 @@
+import django_filters
+
+from ongs.models import Ong, Withdrawal
+
+
+class OngFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    cause = django_filters.MultipleChoiceFilter(choices=Ong.Cause.choices)
+
+    class Meta:
+        model = Ong
+        fields = ["name", "cause", "is_active"]
+
+
+class WithdrawalFilter(django_filters.FilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Withdrawal
+        fields = ["created_after", "created_before"]

@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core.cnpj import CNPJField
+from ongs.models import Ong, Withdrawal
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as other people see them in an NGO's lists: no flags, no profile."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class OngSerializer(serializers.ModelSerializer):
+    cnpj = CNPJField(read_only=True)
+    owner = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Ong
+        fields = [
+            "id",
+            "name",
+            "description",
+            "cause",
+            "email",
+            "phone",
+            "address",
+            "cnpj",
+            "owner",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OngWriteSerializer(serializers.Serializer):
+    """What a person may set on an NGO. Owner, status and balance are not here."""
+
+    name = serializers.CharField(max_length=150)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    cause = serializers.ChoiceField(choices=Ong.Cause.choices)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    cnpj = CNPJField(required=False, allow_blank=True)
+    admin_emails = serializers.ListField(
+        child=serializers.EmailField(max_length=254),
+        required=False,
+        max_length=20,
+        help_text=_("E-mails of the accounts that manage the NGO with its owner (owner only)."),
+    )
+
+
+class BalanceSerializer(serializers.Serializer):
+    donated = serializers.DecimalField(max_digits=14, decimal_places=2)
+    withdrawn = serializers.DecimalField(max_digits=14, decimal_places=2)
+    available = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class WithdrawalSerializer(serializers.ModelSerializer):
+    requested_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Withdrawal
+        fields = ["id", "ong", "amount", "description", "requested_by", "created_at"]
+        read_only_fields = fields
+
+
+class WithdrawalCreateSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(settings.WITHDRAWAL_MAX_AMOUNT),
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -1,0 +1,21 @@
+import django_filters
+
+from payments.models import Donation, PaymentMethod
+
+
+class PaymentMethodFilter(django_filters.FilterSet):
+    class Meta:
+        model = PaymentMethod
+        fields = ["brand"]
+
+
+class DonationFilter(django_filters.FilterSet):
+    # A plain number, not a choice: an unknown and a hidden NGO id both give an empty page.
+    ong = django_filters.NumberFilter(field_name="ong_id")
+    status = django_filters.MultipleChoiceFilter(choices=Donation.Status.choices)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Donation
+        fields = ["status", "ong", "created_after", "created_before"]
