@@ -217,6 +217,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # Several models have a `status` or `role`; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "TaskStatusEnum": "homes.models.Task.Status",
+        "DonationStatusEnum": "payments.models.Donation.Status",
+        "MembershipRoleEnum": "companies.models.Membership.Role",
+        "HomeMemberRoleEnum": "homes.models.HomeMember.Role",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

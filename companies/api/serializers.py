@@ -68,7 +68,7 @@ class CompanyUpdateSerializer(serializers.Serializer):
     )
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class CompanyMemberSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
 
     class Meta:

@@ -110,7 +110,7 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
 
     queryset = Membership.objects.none()  # for the schema; get_queryset() scopes to the user
 
-    serializer_class = serializers.MemberSerializer
+    serializer_class = serializers.CompanyMemberSerializer
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
     filterset_fields = ["role"]
@@ -127,7 +127,8 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
-        request=serializers.MemberAddSerializer, responses={201: serializers.MemberSerializer}
+        request=serializers.MemberAddSerializer,
+        responses={201: serializers.CompanyMemberSerializer},
     )
     def create(self, request, company_id=None):
         self.require_role(Role.ADMIN)
@@ -135,17 +136,19 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         membership = services.member_add(company=self.get_company(), **payload.validated_data)
         return Response(
-            serializers.MemberSerializer(membership).data, status=status.HTTP_201_CREATED
+            serializers.CompanyMemberSerializer(membership).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=serializers.MemberRoleSerializer, responses=serializers.MemberSerializer)
+    @extend_schema(
+        request=serializers.MemberRoleSerializer, responses=serializers.CompanyMemberSerializer
+    )
     def partial_update(self, request, company_id=None, user_id=None):
         membership = selectors.member_get(self.get_company(), user_id)
         self.require_role(Role.ADMIN)
         payload = serializers.MemberRoleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership = services.member_change_role(membership=membership, **payload.validated_data)
-        return Response(serializers.MemberSerializer(membership).data)
+        return Response(serializers.CompanyMemberSerializer(membership).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request, company_id=None, user_id=None):

@@ -5,7 +5,7 @@ from companies.models import Company, Team
 from orders.models import Message, Order, OrderEvent
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class OrderPersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "name"]
@@ -32,9 +32,9 @@ class OrderListSerializer(serializers.ModelSerializer):
     """One row of a list: everything is read from the one joined query."""
 
     company = CompanySummarySerializer(read_only=True)
-    requester = PersonSerializer(read_only=True)
+    requester = OrderPersonSerializer(read_only=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
-    assignee = PersonSerializer(read_only=True, allow_null=True)
+    assignee = OrderPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Order
@@ -128,7 +128,7 @@ class PrioritySerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(read_only=True, allow_null=True)
+    author = OrderPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Message
@@ -142,7 +142,7 @@ class MessageCreateSerializer(serializers.Serializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
-    actor = PersonSerializer(read_only=True, allow_null=True)
+    actor = OrderPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = OrderEvent
