@@ -2,6 +2,8 @@ from collections.abc import Iterable
 
 from rest_framework import permissions
 
+from core.exceptions import NotFound
+
 
 class RolePermission(permissions.BasePermission):
     """Grants an action when the user holds one of the roles the view declares for it.
@@ -10,7 +12,9 @@ class RolePermission(permissions.BasePermission):
     listed need no role beyond what the queryset already lets the user see. Subclasses
     say how to read a user's roles on an object (from the database, never from the token).
     Visibility is the selector's job: this class only runs on objects the user can see,
-    so a refusal here is a 403, never a leak.
+    so a refusal here is a 403, never a leak. Actions listed in the view's
+    `private_actions` read data that only the role holders may see (an NGO's balance, say):
+    for anyone else that data does not exist, so they get a 404.
     """
 
     def roles_on(self, request, obj) -> Iterable[str]:
@@ -20,6 +24,8 @@ class RolePermission(permissions.BasePermission):
         required = getattr(view, "required_roles", {}).get(view.action)
         if not required:
             return True
-        if request.user.is_staff:
+        if request.user.is_staff or set(required) & set(self.roles_on(request, obj)):
             return True
-        return bool(set(required) & set(self.roles_on(request, obj)))
+        if view.action in getattr(view, "private_actions", ()):
+            raise NotFound()
+        return False

@@ -91,11 +91,12 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 @extend_schema(tags=["events"])
 class EventParticipantViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """`events/{event_pk}/participants`: who registered, for the NGO's owner and admins.
-    An event the reader cannot see is 404; a visible one they do not manage is 403."""
+    Someone who does not manage the event's NGO gets 404: the list is private data."""
 
     serializer_class = serializers.RegistrationSerializer
     permission_classes = [IsAuthenticated, OngRolePermission]
     required_roles = {"list": MANAGERS}
+    private_actions = {"list"}
     filterset_class = RegistrationFilter
     search_fields = ["user__name", "user__email"]
     ordering_fields = ["created_at", "user__name"]
@@ -134,6 +135,7 @@ class OngParticipantViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Gen
     serializer_class = serializers.ParticipantSerializer
     permission_classes = [IsAuthenticated, OngRolePermission]
     required_roles = {"list": MANAGERS}
+    private_actions = {"list"}
     filterset_class = ParticipantFilter
     search_fields = ["name", "email"]
     ordering_fields = ["name", "email", "events_count"]

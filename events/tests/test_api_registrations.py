@@ -140,7 +140,7 @@ def test_unregister_after_the_start_is_409(user_client, user, ong):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("owner", 200), ("admin", 200), ("stranger", 403), ("staff", 200), ("anonymous", 401)],
+    [("owner", 200), ("admin", 200), ("stranger", 404), ("staff", 200), ("anonymous", 401)],
 )
 def test_who_sees_an_events_participants(client_for, api_client, owner, event, who, expected):
     admin = UserFactory()

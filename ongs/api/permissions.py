@@ -30,7 +30,8 @@ class ManagedOngMixin:
     """For lists nested under `ongs/{ong_pk}/...` that only the NGO's managers read.
 
     The NGO is looked up among those the user can see (else 404), then its roles are
-    checked against the view's `required_roles` (else 403), before any row is listed.
+    checked against the view's `required_roles` (else 404: these lists are private data,
+    see `private_actions`), before any row is listed.
     """
 
     ong_lookup_kwarg = "ong_pk"

@@ -28,6 +28,7 @@ class OngViewSet(
     serializer_class = serializers.OngSerializer
     permission_classes = [ReadOnlyOrAuthenticated, OngRolePermission]
     required_roles = {"partial_update": MANAGERS, "destroy": MANAGERS, "balance": MANAGERS}
+    private_actions = {"balance"}
     lookup_value_regex = r"\d+"
     filterset_class = OngFilter
     search_fields = ["name", "description"]
@@ -73,6 +74,7 @@ class WithdrawalViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generic
     serializer_class = serializers.WithdrawalSerializer
     permission_classes = [IsAuthenticated, OngRolePermission]
     required_roles = {"list": MANAGERS, "create": MANAGERS}
+    private_actions = {"list", "create"}
     filterset_class = WithdrawalFilter
     search_fields = ["description"]
     ordering_fields = ["created_at", "amount"]

@@ -51,7 +51,7 @@ def test_declined_donations_do_not_count(client_for, owner, ong):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("who", "expected"), [("admin", 200), ("stranger", 403), ("staff", 200), ("anonymous", 401)]
+    ("who", "expected"), [("admin", 200), ("stranger", 404), ("staff", 200), ("anonymous", 401)]
 )
 def test_who_reads_the_balance(client_for, api_client, ong, who, expected):
     admin = UserFactory()
@@ -72,11 +72,11 @@ def test_private_data_of_an_inactive_ngo_is_404_to_outsiders(user_client, ong):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["balance", "withdrawals", "donations", "participants"])
-def test_private_data_of_a_visible_ngo_is_403_to_non_managers(user_client, ong, path):
+def test_private_data_of_a_visible_ngo_is_404_to_non_managers(user_client, ong, path):
     response = user_client.get(f"{ONGS}/{ong.pk}/{path}")
 
-    assert response.status_code == 403
-    assert response.data["code"] == "permission_denied"
+    assert response.status_code == 404
+    assert response.data["code"] == "not_found"
 
 
 @pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_non_managers_cannot_withdraw(client_for, ong, fund):
 
     response = client_for(UserFactory()).post(f"{ONGS}/{ong.pk}/withdrawals", {"amount": "1.00"})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not Withdrawal.objects.exists()
 
 

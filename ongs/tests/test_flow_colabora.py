@@ -82,7 +82,7 @@ def test_colabora_flow(api_client):
 
     # Vitor cannot edit Olívia's NGO nor read its balance
     assert api_client.patch(f"{API}/ongs/{ong['id']}", {"name": "Mine"}, **vitor).status_code == 403
-    assert api_client.get(f"{API}/ongs/{ong['id']}/balance", **vitor).status_code == 403
+    assert api_client.get(f"{API}/ongs/{ong['id']}/balance", **vitor).status_code == 404
 
     # each person edits only themselves
     olivia_id = User.objects.get(email="olivia@colabora.org").pk

@@ -105,6 +105,7 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
     serializer_class = serializers.OngDonationSerializer
     permission_classes = [IsAuthenticated, OngRolePermission]
     required_roles = {"list": MANAGERS}
+    private_actions = {"list"}
     filterset_class = DonationFilter
     search_fields = ["donor__name", "donor__email", "message"]
     ordering_fields = ["created_at", "amount", "status"]

@@ -362,7 +362,7 @@ def test_ngo_managers_list_its_donations_with_donors(
 
 
 @pytest.mark.parametrize(
-    ("who", "expected"), [("admin", 200), ("stranger", 403), ("staff", 200), ("anonymous", 401)]
+    ("who", "expected"), [("admin", 200), ("stranger", 404), ("staff", 200), ("anonymous", 401)]
 )
 def test_who_lists_an_ngos_donations(client_for, api_client, ong, who, expected):
     admin = UserFactory()
