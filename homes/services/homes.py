@@ -1,0 +1,40 @@
+"""Creating, editing and deleting homes."""
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from homes.models import Bill, Home, HomeMember
+from homes.services._shared import ADMIN
+
+HOME_FIELDS = ("name", "address", "rent", "photo", "time_zone")
+
+
+@transaction.atomic
+def home_create(*, user: User, data: dict[str, Any]) -> Home:
+    """Create a home; its creator becomes its first admin in the same transaction."""
+    home = Home(created_by=user, **{key: data[key] for key in HOME_FIELDS if key in data})
+    home.save()
+    HomeMember.objects.create(home=home, user=user, role=ADMIN)
+    return home
+
+
+@transaction.atomic
+def home_update(*, home: Home, data: dict[str, Any]) -> Home:
+    """Change the home's own fields. A new time zone applies from the scheduler's next run;
+    tasks already created keep their moment in time."""
+    changed = [key for key in HOME_FIELDS if key in data]
+    for key in changed:
+        # A null photo clears it.
+        setattr(home, key, "" if key == "photo" and data[key] is None else data[key])
+    if changed:
+        home.save(update_fields=[*changed, "updated_at"])
+    return home
+
+
+@transaction.atomic
+def home_delete(*, home: Home) -> None:
+    """Delete the home with everything in it (members, rules, routines, tasks, bills)."""
+    Bill.objects.filter(home=home).delete()
+    home.delete()
