@@ -39,6 +39,7 @@ KEPT_HEADERS = (
 AUTOMATIC_PRECEDENCE = {"bulk", "list", "junk"}
 DAEMON_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+ORDER_TOKEN_RE = re.compile(r"\[#\d{1,18}\]")
 SUBJECT_PREFIX_RE = re.compile(r"^\s*((re|res|fw|fwd|enc|aw|tr|sv)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
@@ -117,7 +118,9 @@ class ParsedEmail:
 
     @property
     def title(self) -> str:
-        return SUBJECT_PREFIX_RE.sub("", self.subject).strip()[:200]
+        """The subject without Re:/Fwd: prefixes and order tokens, for a new order."""
+        title = SUBJECT_PREFIX_RE.sub("", ORDER_TOKEN_RE.sub("", self.subject))
+        return " ".join(SUBJECT_PREFIX_RE.sub("", title).split())[:200]
 
 
 # --- small helpers ------------------------------------------------------------------------

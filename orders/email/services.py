@@ -168,6 +168,7 @@ def _act(
         else:
             previous_order, order, how = order, None, "follow_up"
     if order is not None:
+        _link(inbound, order)  # first, so the e-mails announcing it answer this message
         message = order_services.message_add(
             order=order,
             author=sender,
@@ -186,8 +187,14 @@ def _act(
         channel=Order.Channel.EMAIL,
         previous_order=previous_order,
     )
+    _link(inbound, order)
     _acknowledge(order, sender)
     return Status.CREATED_ORDER, how, order, None
+
+
+def _link(inbound: InboundEmail, order: Order) -> None:
+    inbound.order = order
+    inbound.save(update_fields=["order"])
 
 
 def _reason(how: str, automatic: str) -> str:
