@@ -92,4 +92,7 @@ def notify(
             email=email,
             # A person's reply is personal mail; everything else is automatic.
             is_automatic=not (message and message.author_id),
+            # Only mail to the requester (outside the company) can feed a loop with an
+            # auto-responder; agents and admins get every notification.
+            rate_limited=recipient.pk == order.requester_id,
         )

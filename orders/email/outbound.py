@@ -54,15 +54,17 @@ def order_email_enqueue(
     to: str,
     email: RenderedEmail,
     is_automatic: bool,
+    rate_limited: bool = True,
 ) -> OutboundEmail | None:
     """Put an e-mail about the order in the outbox with its own Message-ID, In-Reply-To and
     References into the order's thread and Reply-To the company's support address, and
     link it to the order. An automatic e-mail over the address's hourly limit is recorded
-    as suppressed instead (returns None). Call inside the change's transaction."""
+    as suppressed instead (returns None); `rate_limited=False` exempts the company's own
+    staff, whose notifications must all arrive. Call inside the change's transaction."""
     existing = OutboundEmail.objects.filter(key=key[:200]).first()
     if existing is not None:  # already written for this event and recipient
         return existing
-    if is_automatic and is_rate_limited(to):
+    if is_automatic and rate_limited and is_rate_limited(to):
         SuppressedEmail.objects.create(
             to=to,
             key=key[:200],

@@ -152,7 +152,7 @@ def _act(
     automatic = parsed.automatic_reason
     sender = _sender_of(parsed, company, automatic=bool(automatic))
     if sender is None:
-        reason = "automatic_unknown_sender" if automatic else "unknown_sender"
+        reason = f"automatic ({automatic}), unknown sender" if automatic else "unknown_sender"
         return Status.IGNORED, reason, None, None
     inbound.sender = sender
     order, how = routing.order_for(parsed, company=company, sender=sender)

@@ -59,9 +59,7 @@ def test_a_company_that_refuses_new_requesters_ignores_strangers(api_client, ten
     Company.objects.filter(pk=tenant.company.pk).update(accepts_new_requesters_by_email=False)
 
     stranger = _receive(api_client, sender="ana@client.example", to=tenant.company.support_email)
-    member = _receive(
-        api_client, sender=tenant.requester.email, to=tenant.company.support_email
-    )
+    member = _receive(api_client, sender=tenant.requester.email, to=tenant.company.support_email)
 
     assert (stranger["status"], stranger["reason"]) == ("ignored", "unknown_sender")
     assert not User.objects.filter(email="ana@client.example").exists()
@@ -71,9 +69,7 @@ def test_a_company_that_refuses_new_requesters_ignores_strangers(api_client, ten
 def test_an_existing_user_of_another_company_becomes_a_requester_here(
     api_client, tenant, other_tenant
 ):
-    result = _receive(
-        api_client, sender=other_tenant.agent.email, to=tenant.company.support_email
-    )
+    result = _receive(api_client, sender=other_tenant.agent.email, to=tenant.company.support_email)
 
     assert result["status"] == "created"
     assert Membership.objects.get(user=other_tenant.agent, company=tenant.company).role == (
@@ -301,4 +297,3 @@ def test_raw_mime_and_json_reach_the_same_order(api_client, tenant):
     second = _receive(api_client, sender=tenant.requester.email, to=support)
 
     assert (second["status"], second["order"]) == ("joined", first["order"])
-
