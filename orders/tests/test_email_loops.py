@@ -164,7 +164,7 @@ def test_automatic_mail_to_one_address_is_rate_limited_and_recorded(
 
     to_requester = [email for email in mail.outbox if email.to == [tenant.requester.email]]
     assert len(to_requester) == 2
-    assert OutboundEmail.objects.filter(to=tenant.agent.email).count() == 3  # staff: never
+    assert OutboundEmail.objects.filter(to=tenant.admin.email).count() == 3  # staff: never
     suppressed = SuppressedEmail.objects.get()
     assert (suppressed.to, suppressed.reason, suppressed.order) == (
         tenant.requester.email,
