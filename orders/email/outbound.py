@@ -82,5 +82,5 @@ def order_email_enqueue(
         message_id=new_message_id(),
         is_automatic=is_automatic,
     )
-    OrderOutboundEmail.objects.get_or_create(outbound=outbound, defaults={"order": order})
+    OrderOutboundEmail.objects.create(outbound=outbound, order=order)
     return outbound

@@ -56,9 +56,7 @@ def test_a_postmark_raw_email_creates_an_order(
     ]
 
 
-def test_a_postmark_parsed_payload_and_its_redelivery_store_one_message(
-    provider_client, tenant
-):
+def test_a_postmark_parsed_payload_and_its_redelivery_store_one_message(provider_client, tenant):
     payload = {
         "FromFull": {"Email": "ana@client.example", "Name": "Ana"},
         "ToFull": [{"Email": tenant.company.support_email, "Name": ""}],
