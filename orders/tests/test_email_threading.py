@@ -198,13 +198,13 @@ def test_headers_win_over_the_subject_token_and_the_open_order(api_client, tenan
         subject="New problem",
     )
     # a newer open order of the same requester, named by the subject token
-    older = OrderFactory(company=tenant.company, requester=tenant.requester)
+    newer = OrderFactory(company=tenant.company, requester=tenant.requester)
 
     reply = _receive(
         api_client,
         sender=tenant.requester.email,
         to=tenant.company.support_email,
-        subject=f"[#{older.pk}] mixed up",
+        subject=f"[#{newer.pk}] mixed up",
         references="<unknown@x> <root@client.example>",
     )
 
