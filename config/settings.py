@@ -327,3 +327,23 @@ CELERY_BEAT_SCHEDULE["payments-idempotency-purge"] = {
     "task": "payments.tasks.idempotency_records_purge",
     "schedule": 3600.0,
 }
+
+# --- orders: e-mail channel ---
+# Shared secret of the inbound webhook's HMAC signature; empty refuses every request.
+INBOUND_EMAIL_SECRET = env("INBOUND_EMAIL_SECRET", default="")
+# A signature older (or further ahead) than this is refused.
+INBOUND_EMAIL_MAX_AGE_SECONDS = env.int("INBOUND_EMAIL_MAX_AGE_SECONDS", default=300)
+# Largest webhook body, in bytes, and most messages in one JSON batch.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=30 * 1024 * 1024)
+INBOUND_EMAIL_BATCH_MAX = env.int("INBOUND_EMAIL_BATCH_MAX", default=100)
+# Larger attachments are recorded as skipped, not stored.
+INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
+    "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
+)
+# Automatic e-mails (notifications, acknowledgements) to one address per hour; more are
+# recorded as suppressed, so an auto-responder cannot keep a loop going.
+EMAIL_AUTOMATIC_MAX_PER_HOUR = env.int("EMAIL_AUTOMATIC_MAX_PER_HOUR", default=30)
+CELERY_BEAT_SCHEDULE["orders-inbound-signatures-purge"] = {
+    "task": "orders.tasks.inbound_signatures_purge",
+    "schedule": 3600.0,
+}

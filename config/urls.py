@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    # Providers' inbound webhooks (Mailgun, Postmark, SendGrid, ...): see docs/email.md.
+    path("anymail/", include("anymail.urls")),
     path("health/", health, name="health"),
 ]
 

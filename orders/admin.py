@@ -1,6 +1,16 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from orders.models import Message, Order, OrderEvent
+from orders.models import (
+    InboundAttachment,
+    InboundEmail,
+    InboundSignature,
+    Message,
+    Order,
+    OrderEvent,
+    OrderOutboundEmail,
+    SuppressedEmail,
+)
 
 
 class MessageInline(admin.TabularInline):
@@ -70,3 +80,119 @@ class OrderEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class InboundAttachmentInline(admin.TabularInline):
+    model = InboundAttachment
+    extra = 0
+    fields = ["filename", "content_type", "size", "file", "is_skipped", "skip_reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """Every message the channel received; filter on "parked" for the ones nobody could
+    read (their raw content is shown) and on "ignored" for the reason."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "status",
+        "company",
+        "from_address",
+        "subject",
+        "order",
+        "is_automatic",
+        "reason",
+    ]
+    list_filter = ["status", "is_automatic", "source", "company", "created_at"]
+    search_fields = ["from_address", "subject", "message_id", "reason"]
+    list_select_related = ["company", "order"]
+    autocomplete_fields = ["company", "sender", "order"]
+    exclude = ["raw"]
+    readonly_fields = [
+        "company",
+        "status",
+        "reason",
+        "source",
+        "message_id",
+        "content_hash",
+        "from_address",
+        "from_name",
+        "to_addresses",
+        "cc_addresses",
+        "subject",
+        "in_reply_to",
+        "references",
+        "sent_at",
+        "headers",
+        "text",
+        "html",
+        "html_sanitized",
+        "is_automatic",
+        "sender",
+        "order",
+        "order_message",
+        "raw_content",
+        "created_at",
+        "updated_at",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [InboundAttachmentInline]
+
+    @admin.display(description=_("raw content"))
+    def raw_content(self, obj: InboundEmail) -> str:
+        return bytes(obj.raw or b"")[:100_000].decode("utf-8", errors="replace")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundAttachment)
+class InboundAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "filename", "content_type", "size", "is_skipped", "email"]
+    list_filter = ["is_skipped", "content_type"]
+    search_fields = ["filename", "email__subject", "email__from_address"]
+    list_select_related = ["email"]
+    readonly_fields = ["email", "filename", "content_type", "size", "file", "is_skipped"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InboundSignature)
+class InboundSignatureAdmin(admin.ModelAdmin):
+    list_display = ["digest", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["digest"]
+    list_select_related = []
+    readonly_fields = ["digest", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OrderOutboundEmail)
+class OrderOutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["id", "order", "outbound", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["outbound__message_id", "outbound__to", "order__title"]
+    list_select_related = ["order", "outbound"]
+    raw_id_fields = ["outbound"]
+    autocomplete_fields = ["order"]
+
+
+@admin.register(SuppressedEmail)
+class SuppressedEmailAdmin(admin.ModelAdmin):
+    list_display = ["id", "to", "subject", "reason", "order", "created_at"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["to", "subject", "key"]
+    list_select_related = ["order"]
+    autocomplete_fields = ["order"]

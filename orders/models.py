@@ -177,3 +177,167 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+
+class InboundEmail(TimeStampedModel):
+    """One message received by the e-mail channel, whatever became of it.
+
+    The row is written before anything else in the transaction that handles the message,
+    and its unique constraints are the deduplication: the same Message-ID (or, without one,
+    the same content) delivered twice or ten times at once stores one row per company.
+    """
+
+    class Status(models.TextChoices):
+        CREATED_ORDER = "created", _("created an order")  # opened a new order
+        JOINED_ORDER = "joined", _("joined an order")  # became a message of an order
+        IGNORED = "ignored", _("ignored")  # recorded, not acted on; `reason` says why
+        PARKED = "parked", _("parked")  # could not be read; the raw content waits here
+
+    company = models.ForeignKey(
+        "companies.Company",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source"), max_length=30, default="api", help_text=_("api, or the provider's name.")
+    )
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    to_addresses = models.JSONField(_("to"), default=list, blank=True)
+    cc_addresses = models.JSONField(_("cc"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=300, blank=True)
+    references = models.JSONField(_("References"), default=list, blank=True)
+    sent_at = models.DateTimeField(_("date"), null=True, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    text = models.TextField(_("text, as received"), blank=True)
+    html = models.TextField(_("HTML, as received"), blank=True)
+    html_sanitized = models.TextField(_("HTML for display"), blank=True)
+    is_automatic = models.BooleanField(
+        _("automatic"),
+        default=False,
+        help_text=_("An auto-reply, bulk mail or bounce: it never triggers mail or reopens."),
+    )
+    raw = models.BinaryField(_("raw content"), blank=True, default=b"")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_emails"
+    )
+    order_message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_email"
+    )
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "message_id"],
+                condition=~models.Q(message_id=""),
+                name="inbound_email_unique_message_id",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "content_hash"],
+                condition=models.Q(message_id=""),
+                name="inbound_email_unique_content",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="inbound_email_status_idx"),
+            models.Index(fields=["order", "created_at"], name="inbound_email_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject[:60]}"
+
+
+class InboundAttachment(models.Model):
+    """A file that came with an inbound e-mail. Too large ones are recorded, not stored."""
+
+    email = models.ForeignKey(InboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    file = models.FileField(_("file"), upload_to="email-attachments/%Y/%m/", blank=True)
+    is_skipped = models.BooleanField(_("skipped"), default=False)
+    skip_reason = models.CharField(_("why it was skipped"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbound attachment")
+        verbose_name_plural = _("inbound attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class InboundSignature(models.Model):
+    """A webhook signature already accepted. The unique digest refuses its replay, in every
+    process at once; rows older than the accepted age are purged by a periodic task."""
+
+    digest = models.CharField(_("signature digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("inbound signature")
+        verbose_name_plural = _("inbound signatures")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.digest[:16]
+
+
+class OrderOutboundEmail(models.Model):
+    """Ties an outbox e-mail (and so its Message-ID) to the order it is about, so that a
+    reply carrying that Message-ID in In-Reply-To or References finds its order."""
+
+    outbound = models.OneToOneField(
+        "core.OutboundEmail", on_delete=models.CASCADE, related_name="order_link"
+    )
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="outbound_emails")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order e-mail sent")
+        verbose_name_plural = _("order e-mails sent")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_outbound_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.outbound_id}"
+
+
+class SuppressedEmail(models.Model):
+    """An automatic e-mail that was not sent on purpose (too many to one address in the
+    last hour): recorded so nobody wonders where it went."""
+
+    class Reason(models.TextChoices):
+        RATE_LIMITED = "rate_limited", _("too many automatic e-mails to this address")
+
+    to = models.EmailField(_("to"))
+    key = models.CharField(_("outbox key"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="suppressed_emails"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suppressed e-mail")
+        verbose_name_plural = _("suppressed e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["to", "created_at"], name="suppressed_email_to_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.reason}"

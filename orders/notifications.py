@@ -11,7 +11,7 @@ from django.conf import settings
 from accounts.models import User
 from companies.models import Membership
 from core.emails import render_email
-from core.services import outbox_enqueue
+from orders.email.outbound import order_email_enqueue
 from orders.models import Message, Order, OrderEvent
 
 Kind = OrderEvent.Kind
@@ -68,7 +68,8 @@ def recipients_of(event: OrderEvent, message: Message | None = None) -> list[Use
 def notify(
     event: OrderEvent, *, message: Message | None = None, extra: Iterable[User] = ()
 ) -> None:
-    """Write one outbox e-mail per recipient of the event, in each one's language."""
+    """Write one outbox e-mail per recipient of the event, in each one's language, threaded
+    into the order's conversation (see orders.email.outbound)."""
     order = event.order
     recipients = {user.pk: user for user in [*recipients_of(event, message), *extra]}
     for recipient in recipients.values():
@@ -84,11 +85,14 @@ def notify(
             },
             language=recipient.language,
         )
-        outbox_enqueue(
+        order_email_enqueue(
+            order=order,
             key=f"order-event-{event.pk}-to-{recipient.pk}",
             to=recipient.email,
             email=email,
-            reply_to=order.company.support_email or "",
             # A person's reply is personal mail; everything else is automatic.
             is_automatic=not (message and message.author_id),
+            # Only mail to the requester (outside the company) can feed a loop with an
+            # auto-responder; agents and admins get every notification.
+            rate_limited=recipient.pk == order.requester_id,
         )

@@ -50,6 +50,7 @@ def _record(
     data: dict | None = None,
     *,
     message: Message | None = None,
+    notify: bool = True,
 ) -> OrderEvent:
     event = OrderEvent.objects.create(
         order=order,
@@ -58,7 +59,8 @@ def _record(
         data=data or {},
         is_internal=bool(message and message.is_internal),
     )
-    notifications.notify(event, message=message)
+    if notify:
+        notifications.notify(event, message=message)
     return event
 
 
@@ -86,9 +88,11 @@ def order_create(
     priority: str | None = None,
     channel: str = Order.Channel.API,
     previous_order: Order | None = None,
+    notify: bool = True,
 ) -> Order:
     """Open an order for the requester in one of their companies. Only the company's
-    agents and admins may set a priority when opening; the team must be the company's."""
+    agents and admins may set a priority when opening; the team must be the company's.
+    `notify=False` writes no e-mail (mail from a machine must not start a loop)."""
     company_require_active(company)
     role = (
         Membership.objects.filter(company=company, user=requester)
@@ -112,7 +116,7 @@ def order_create(
         channel=channel,
         previous_order=previous_order,
     )
-    _record(order, requester, Kind.CREATED, {"channel": channel})
+    _record(order, requester, Kind.CREATED, {"channel": channel}, notify=notify)
     return order
 
 
@@ -276,9 +280,11 @@ def message_add(
     body: str,
     is_internal: bool = False,
     channel: str = Message.Channel.API,
+    notify: bool = True,
 ) -> Message:
     """Add a reply (e-mailed to the other side) or an internal note (only the company's
-    agents and admins write and read those)."""
+    agents and admins write and read those). `notify=False` writes no e-mail (an
+    auto-reply received by e-mail is kept on the order but announced to nobody)."""
     body = (body or "").strip()
     if not body:
         raise FieldError("body", _("Write something."))
@@ -292,5 +298,7 @@ def message_add(
         order=order, author=author, body=body, is_internal=is_internal, channel=channel
     )
     Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())
-    _record(order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message)
+    _record(
+        order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message, notify=notify
+    )
     return message

@@ -34,3 +34,12 @@ def closed_order(in_progress_order) -> Order:
     )
     in_progress_order.refresh_from_db()
     return in_progress_order
+
+
+@pytest.fixture
+def inbound_secret(settings):
+    """The inbound e-mail webhook's shared secret, as the signing helpers use it."""
+    from orders.tests.mail import SECRET
+
+    settings.INBOUND_EMAIL_SECRET = SECRET
+    return SECRET

@@ -1,0 +1,189 @@
+"""`POST inbound/email`: mail relayed to us, as JSON (one message or a batch) or raw MIME.
+
+No user logs in here: the caller proves itself with the HMAC signature of the body (see
+orders.email.security and docs/email.md).
+"""
+
+import json
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import DomainError, FieldError
+from orders.email import security
+from orders.email.parsing import UnreadableEmail, parse_json
+from orders.email.services import DUPLICATE, inbound_park, inbound_receive, inbound_receive_raw
+from orders.models import InboundEmail
+
+RAW_MIME = "message/rfc822"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_code = "too_large"
+    default_message = _("The request body is too large.")
+
+
+def inbound_body(request) -> bytes:
+    """The raw body, read once, with the channel's own size limit (mail with attachments is
+    larger than the API's form limit)."""
+    django_request = request._request
+    if not hasattr(django_request, "_inbound_body"):
+        limit = settings.INBOUND_EMAIL_MAX_BYTES
+        body = django_request.read(limit + 1)
+        if len(body) > limit:
+            raise PayloadTooLarge()
+        django_request._inbound_body = body
+    return django_request._inbound_body
+
+
+class InboundSignaturePermission(permissions.BasePermission):
+    """Lets the request through only with a valid, fresh, never-seen HMAC signature of its
+    exact body; anything else is refused before a single row is written."""
+
+    def has_permission(self, request, view) -> bool:
+        security.signature_verify(
+            body=inbound_body(request),
+            timestamp=request.headers.get(security.TIMESTAMP_HEADER),
+            signature=request.headers.get(security.SIGNATURE_HEADER),
+        )
+        return True
+
+
+class RawMIMEParser(BaseParser):
+    """Declares message/rfc822 as accepted; the view reads the bytes itself."""
+
+    media_type = RAW_MIME
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream else b""
+
+
+class StringOrListField(serializers.ListField):
+    """A list of strings that also accepts one string (`"to": "a@x"`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        return super().to_internal_value(data)
+
+
+class InboundAttachmentSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(max_length=200, default="application/octet-stream")
+    content = serializers.CharField(help_text="The file, base64-encoded.", allow_blank=True)
+
+
+class InboundMessageSerializer(serializers.Serializer):
+    """One message as a relay sends it. `from` is the only required field; `to` (or `cc`)
+    must name a company's support address for the message to be acted on."""
+
+    sender = serializers.CharField(max_length=500, help_text='"Name <address>" or an address.')
+    to = StringOrListField(child=serializers.CharField(max_length=500), default=list)
+    cc = StringOrListField(child=serializers.CharField(max_length=500), default=list)
+    subject = serializers.CharField(allow_blank=True, default="", max_length=2000)
+    text = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    html = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    message_id = serializers.CharField(allow_blank=True, default="", max_length=1000)
+    in_reply_to = serializers.CharField(allow_blank=True, default="", max_length=1000)
+    references = StringOrListField(child=serializers.CharField(max_length=1000), default=list)
+    date = serializers.CharField(allow_blank=True, default="", help_text="RFC 5322 or ISO 8601.")
+    headers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), default=dict, help_text="Other headers."
+    )
+    attachments = InboundAttachmentSerializer(many=True, default=list)
+
+    def get_fields(self):
+        # `from` is a Python keyword: declared as `sender`, exposed under its e-mail name.
+        fields = super().get_fields()
+        fields["from"] = fields.pop("sender")
+        return fields
+
+
+class InboundResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*InboundEmail.Status.values, DUPLICATE])
+    inbound = serializers.IntegerField(allow_null=True, help_text="The stored message's id.")
+    order = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class InboundResponseSerializer(serializers.Serializer):
+    results = InboundResultSerializer(many=True)
+
+
+@extend_schema(tags=["inbound e-mail"])
+class InboundEmailView(APIView):
+    """Receive e-mail relayed to a company's support address."""
+
+    authentication_classes = []
+    permission_classes = [InboundSignaturePermission]
+    parser_classes = [JSONParser, RawMIMEParser]
+
+    @extend_schema(
+        request={
+            "application/json": InboundMessageSerializer,
+            RAW_MIME: OpenApiTypes.BINARY,
+        },
+        responses={200: InboundResponseSerializer},
+        parameters=[
+            OpenApiParameter(
+                security.TIMESTAMP_HEADER,
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Unix time of signing; refused when older than 5 minutes.",
+            ),
+            OpenApiParameter(
+                security.SIGNATURE_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).',
+            ),
+        ],
+        description=(
+            "One message as a JSON object, a batch as a JSON array of them, or one raw "
+            "message with `Content-Type: message/rfc822`. Always 200 once the signature is "
+            "valid: each message reports created, joined, ignored, parked or duplicate."
+        ),
+    )
+    def post(self, request):
+        body = inbound_body(request)
+        if request.content_type.split(";")[0].strip().lower() == RAW_MIME:
+            results = [inbound_receive_raw(raw=body)]
+        else:
+            results = [self._receive_json(item) for item in self._json_items(body)]
+        return Response({"results": [result.as_dict() for result in results]})
+
+    def _json_items(self, body: bytes) -> list:
+        try:
+            payload = json.loads(body or b"null")
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise FieldError("body", _("Send JSON or a message/rfc822 body.")) from exc
+        items = payload if isinstance(payload, list) else [payload]
+        if not items or not all(isinstance(item, dict) for item in items):
+            raise FieldError("body", _("Send one message object or a list of them."))
+        if len(items) > settings.INBOUND_EMAIL_BATCH_MAX:
+            raise FieldError(
+                "body",
+                _("Send at most %(count)d messages at once.")
+                % {"count": settings.INBOUND_EMAIL_BATCH_MAX},
+            )
+        return items
+
+    def _receive_json(self, item: dict):
+        raw = json.dumps(item, ensure_ascii=False).encode()
+        payload = InboundMessageSerializer(data=item)
+        if not payload.is_valid():
+            return inbound_park(raw=raw, reason=f"invalid message: {json.dumps(payload.errors)}")
+        try:
+            parsed = parse_json(payload.validated_data)
+        except UnreadableEmail as exc:
+            return inbound_park(raw=raw, reason=str(exc))
+        return inbound_receive(parsed=parsed, raw=raw)

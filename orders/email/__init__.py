@@ -1,0 +1,1 @@
+"""The e-mail channel: inbound mail becomes orders and messages; outbound mail threads."""

@@ -1,0 +1,86 @@
+"""What every e-mail about an order carries so that answers thread back to it, and the
+rate limit that keeps automatic mail from feeding a loop with an auto-responder."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.emails import RenderedEmail
+from core.models import OutboundEmail
+from core.services import new_message_id, outbox_enqueue
+from orders.models import InboundEmail, Order, OrderOutboundEmail, SuppressedEmail
+
+# References is capped (the first message and the latest ones), as mail clients do.
+MAX_REFERENCES = 20
+
+
+def thread_message_ids(order: Order, recipient_email: str) -> list[str]:
+    """Message-IDs of the order's thread as this recipient knows it, oldest first: what
+    the order received by e-mail and what was sent to this recipient about it."""
+    received = InboundEmail.objects.filter(order=order).exclude(message_id="")
+    sent = OrderOutboundEmail.objects.filter(order=order, outbound__to=recipient_email)
+    thread = sorted(
+        [
+            *received.values_list("created_at", "message_id"),
+            *sent.values_list("created_at", "outbound__message_id"),
+        ]
+    )
+    return [message_id for _, message_id in thread]
+
+
+def thread_headers(order: Order, recipient_email: str) -> dict[str, str]:
+    ids = thread_message_ids(order, recipient_email)
+    if not ids:
+        return {}
+    if len(ids) > MAX_REFERENCES:
+        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+    return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
+
+
+def is_rate_limited(recipient_email: str) -> bool:
+    """True when the address already got the hourly maximum of automatic e-mails."""
+    since = timezone.now() - timedelta(hours=1)
+    sent = OutboundEmail.objects.filter(
+        to=recipient_email, is_automatic=True, created_at__gte=since
+    ).count()
+    return sent >= settings.EMAIL_AUTOMATIC_MAX_PER_HOUR
+
+
+def order_email_enqueue(
+    *,
+    order: Order,
+    key: str,
+    to: str,
+    email: RenderedEmail,
+    is_automatic: bool,
+    rate_limited: bool = True,
+) -> OutboundEmail | None:
+    """Put an e-mail about the order in the outbox with its own Message-ID, In-Reply-To and
+    References into the order's thread and Reply-To the company's support address, and
+    link it to the order. An automatic e-mail over the address's hourly limit is recorded
+    as suppressed instead (returns None); `rate_limited=False` exempts the company's own
+    staff, whose notifications must all arrive. Call inside the change's transaction."""
+    existing = OutboundEmail.objects.filter(key=key[:200]).first()
+    if existing is not None:  # already written for this event and recipient
+        return existing
+    if is_automatic and rate_limited and is_rate_limited(to):
+        SuppressedEmail.objects.create(
+            to=to,
+            key=key[:200],
+            subject=email.subject[:300],
+            reason=SuppressedEmail.Reason.RATE_LIMITED,
+            order=order,
+        )
+        return None
+    outbound = outbox_enqueue(
+        key=key,
+        to=to,
+        email=email,
+        reply_to=order.company.support_email or "",
+        headers=thread_headers(order, to),
+        message_id=new_message_id(),
+        is_automatic=is_automatic,
+    )
+    OrderOutboundEmail.objects.create(outbound=outbound, order=order)
+    return outbound

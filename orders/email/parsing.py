@@ -1,0 +1,428 @@
+"""Turning what arrives (raw MIME or the JSON of a relay) into one normalised message.
+
+Nothing here touches the database and nothing here may raise on bad input except
+`UnreadableEmail`, which the caller turns into a parked row: mail comes in every charset
+and every state of disrepair, and the sender must never be told "500".
+"""
+
+import base64
+import binascii
+import codecs
+import email
+import email.policy
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message as MimeMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+import nh3
+from django.utils import timezone
+
+# Headers kept on the stored row: what threading, loop detection and support staff need.
+KEPT_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "x-autoreply",
+    "x-autorespond",
+    "list-id",
+    "return-path",
+    "content-type",
+    "content-language",
+    "x-mailer",
+    "reply-to",
+)
+AUTOMATIC_PRECEDENCE = {"bulk", "list", "junk"}
+DAEMON_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+ORDER_TOKEN_RE = re.compile(r"\[#\d{1,18}\]")
+SUBJECT_PREFIX_RE = re.compile(r"^\s*((re|res|fw|fwd|enc|aw|tr|sv)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+class UnreadableEmail(Exception):
+    """The content cannot be understood as an e-mail: it is parked for a person to see."""
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class ParsedEmail:
+    from_address: str
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    subject: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    html: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    is_report: bool = False  # a delivery-status report (multipart/report)
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """Message-IDs this message answers, nearest first."""
+        ids = [self.in_reply_to] if self.in_reply_to else []
+        ids += [ref for ref in reversed(self.references) if ref not in ids]
+        return ids
+
+    @property
+    def content_hash(self) -> str:
+        """Identity of a message without a Message-ID: the same content is the same mail."""
+        digest = hashlib.sha256()
+        for part in (
+            self.from_address,
+            ",".join(sorted(self.to)),
+            self.subject,
+            self.date.isoformat() if self.date else "",
+            self.text,
+            self.html,
+        ):
+            digest.update(part.encode("utf-8", "replace") + b"\x00")
+        return digest.hexdigest()
+
+    @property
+    def automatic_reason(self) -> str:
+        """Why this message was written by a machine, or "" for a person's mail."""
+        auto_submitted = self.headers.get("auto-submitted", "").strip().lower()
+        if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+            return f"Auto-Submitted: {auto_submitted}"
+        precedence = self.headers.get("precedence", "").strip().lower()
+        if precedence in AUTOMATIC_PRECEDENCE:
+            return f"Precedence: {precedence}"
+        if self.headers.get("x-autoreply") or self.headers.get("x-autorespond"):
+            return "X-Autoreply"
+        if self.is_report:
+            return "delivery-status report"
+        if self.from_address.split("@")[0] in DAEMON_SENDERS:
+            return "mailer-daemon sender"
+        return ""
+
+    @property
+    def display_text(self) -> str:
+        """The new words of the message: quoted replies and signatures removed."""
+        text = self.text or html_to_text(self.html)
+        return strip_quotes(text) or text.strip()
+
+    @property
+    def title(self) -> str:
+        """The subject without Re:/Fwd: prefixes and order tokens, for a new order."""
+        title = SUBJECT_PREFIX_RE.sub("", ORDER_TOKEN_RE.sub("", self.subject))
+        return " ".join(SUBJECT_PREFIX_RE.sub("", title).split())[:200]
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def normalise_address(address: str) -> str:
+    return (address or "").strip().strip("<>").strip().lower()
+
+
+def decode_header_value(value: Any) -> str:
+    """An RFC 2047 header as text, whatever was wrong with its encoding."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" not in text:
+        return " ".join(text.split())
+    try:
+        return " ".join(str(make_header(decode_header(text))).split())
+    except (LookupError, UnicodeError, ValueError, binascii.Error):
+        parts = []
+        for chunk, charset in decode_header(text):
+            if isinstance(chunk, bytes):
+                parts.append(decode_bytes(chunk, charset))
+            else:
+                parts.append(chunk)
+        return " ".join("".join(parts).split())
+
+
+def decode_bytes(payload: bytes, charset: str | None) -> str:
+    """Decode with the declared charset; when it is missing, unknown or wrong, try UTF-8 and
+    then Windows-1252 (a superset of Latin-1 that never fails), replacing what is left."""
+    declared = (charset or "").strip().strip('"').lower()
+    if declared in ("", "us-ascii", "ascii", "unknown-8bit", "x-unknown"):
+        declared = ""
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            declared = ""
+    if declared:
+        try:
+            return payload.decode(declared)
+        except UnicodeDecodeError:
+            if declared not in ("utf-8", "utf8"):
+                return payload.decode(declared, errors="replace")
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return payload.decode("windows-1252", errors="replace")
+
+
+def parse_addresses(values: Any) -> list[tuple[str, str]]:
+    """(name, address) pairs from header values or JSON strings/lists; bad ones dropped."""
+    if not values:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    pairs = []
+    for name, address in getaddresses([decode_header_value(value) for value in values]):
+        address = normalise_address(address)
+        if "@" in address:
+            pairs.append((name.strip(), address))
+    return pairs
+
+
+def message_ids(value: Any) -> list[str]:
+    """Every `<id>` in a header; a bare id (some relays drop the brackets) gets them back."""
+    if not value:
+        return []
+    if isinstance(value, list | tuple):
+        value = " ".join(str(item) for item in value)
+    text = str(value)
+    found = MESSAGE_ID_RE.findall(text)
+    if not found and text.strip() and " " not in text.strip():
+        found = [f"<{text.strip()}>"]
+    return [item[:300] for item in found]
+
+
+def parse_date(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        date = value
+    else:
+        text = str(value).strip()
+        try:
+            date = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            try:
+                date = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+    if timezone.is_naive(date):
+        date = timezone.make_aware(date, timezone.utc)
+    return date
+
+
+def sanitize_html(value: str) -> str:
+    """HTML safe to show: no scripts, styles, event handlers or javascript: links."""
+    if not value:
+        return ""
+    return nh3.clean(value, link_rel="noopener noreferrer nofollow")
+
+
+def html_to_text(value: str) -> str:
+    if not value:
+        return ""
+    value = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", "", value)
+    value = re.sub(r"(?i)<br\s*/?>|</(p|div|li|tr|h[1-6]|blockquote)\s*>", "\n", value)
+    text = html_lib.unescape(nh3.clean(value, tags=set()))
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# A reply header written by the sender's client; mail clients wrap it over two lines.
+_QUOTE_HEADERS = [
+    re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.I | re.S),
+    re.compile(r"^\s*Em\b.{0,300}\bescreveu:\s*$", re.I | re.S),
+    re.compile(r"^\s*-{2,}\s*(Original Message|Mensagem original|Mensagem Original)\s*-{2,}", re.I),
+    re.compile(r"^\s*_{10,}\s*$"),  # Outlook's rule above the quoted message
+    re.compile(r"^\s*(From|De):\s.+$", re.I),
+]
+
+
+def _is_quote_header(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    for pattern in _QUOTE_HEADERS[:2]:
+        if pattern.match(line) or (following and pattern.match(f"{line} {following}")):
+            return True
+    if _QUOTE_HEADERS[2].match(line) or _QUOTE_HEADERS[3].match(line):
+        return True
+    # "From: x" starts a quoted message only when a "Sent:"/"Enviada em:" line follows.
+    if _QUOTE_HEADERS[4].match(line):
+        window = " ".join(lines[index + 1 : index + 4]).lower()
+        return any(marker in window for marker in ("sent:", "enviada em:", "enviado:", "date:"))
+    return False
+
+
+def strip_quotes(text: str) -> str:
+    """The text before the first quoted reply or signature; quoted lines (">") dropped."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = []
+    for index, line in enumerate(lines):
+        if line.rstrip() in ("--", "-- ") or line == "-- ":
+            break
+        if _is_quote_header(lines, index):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip()
+
+
+# --- raw MIME -----------------------------------------------------------------------------
+
+
+def _header(message: MimeMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header the policy cannot parse: fall back to its raw text
+        value = next((raw for key, raw in message.raw_items() if key.lower() == name), None)
+    return decode_header_value(value)
+
+
+def _all_headers(message: MimeMessage, name: str) -> list[str]:
+    try:
+        return [str(value) for value in message.get_all(name) or []]
+    except Exception:
+        return [raw for key, raw in message.raw_items() if key.lower() == name]
+
+
+def _filename(part: MimeMessage) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return decode_header_value(name)[:255] if name else ""
+
+
+def _part_bytes(part: MimeMessage) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+    return payload
+
+
+def _walk(message: MimeMessage, found: dict[str, Any]) -> None:
+    content_type = (message.get_content_type() or "text/plain").lower()
+    if content_type == "multipart/report":
+        found["is_report"] = True
+    if content_type == "message/rfc822":
+        # A forwarded or bounced message: kept whole as an attachment, not read as the body.
+        inner = message.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        content = inner.as_bytes() if isinstance(inner, MimeMessage) else _part_bytes(message)
+        name = _filename(message) or "forwarded-message.eml"
+        found["attachments"].append(Attachment(name, content_type, content))
+        return
+    if message.is_multipart():
+        for part in message.get_payload() or []:
+            if isinstance(part, MimeMessage):
+                _walk(part, found)
+        return
+    try:
+        disposition = (message.get_content_disposition() or "").lower()
+    except Exception:
+        disposition = ""
+    filename = _filename(message)
+    if content_type in ("text/plain", "text/html") and disposition != "attachment":
+        key = "text" if content_type == "text/plain" else "html"
+        if not found[key] and not filename:
+            found[key] = decode_bytes(_part_bytes(message), message.get_content_charset())
+            return
+    if disposition in ("attachment", "inline") or filename or not content_type.startswith("text/"):
+        found["attachments"].append(
+            Attachment(filename or "attachment", content_type[:200], _part_bytes(message))
+        )
+
+
+def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
+    """Read a raw RFC 5322 message. Raises UnreadableEmail only when there is no sender to
+    answer (garbage, or not an e-mail at all)."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        senders = parse_addresses(_header(message, "from"))
+        if not senders:
+            raise UnreadableEmail("no sender address")
+        found: dict[str, Any] = {"text": "", "html": "", "attachments": [], "is_report": False}
+        _walk(message, found)
+        headers = {name: _header(message, name) for name in KEPT_HEADERS}
+        recipients = [address for _, address in parse_addresses(_all_headers(message, "to"))]
+        if envelope_recipient:
+            recipients.append(normalise_address(envelope_recipient))
+        references = message_ids(" ".join(_all_headers(message, "references")))
+        in_reply_to = message_ids(_header(message, "in-reply-to"))
+        return ParsedEmail(
+            from_name=senders[0][0][:200],
+            from_address=senders[0][1],
+            to=recipients,
+            cc=[address for _, address in parse_addresses(_all_headers(message, "cc"))],
+            subject=_header(message, "subject")[:500],
+            message_id=(message_ids(_header(message, "message-id")) or [""])[0],
+            in_reply_to=in_reply_to[0] if in_reply_to else "",
+            references=references,
+            date=parse_date(_header(message, "date")),
+            headers={name: value[:1000] for name, value in headers.items() if value},
+            text=found["text"],
+            html=found["html"],
+            attachments=found["attachments"],
+            is_report=found["is_report"],
+        )
+    except UnreadableEmail:
+        raise
+    except Exception as exc:  # the email package met something it cannot represent
+        raise UnreadableEmail(f"{type(exc).__name__}: {exc}") from exc
+
+
+# --- JSON from a relay --------------------------------------------------------------------
+
+
+def parse_json(item: dict[str, Any]) -> ParsedEmail:
+    """Read one message of the JSON webhook (already shape-checked by its serializer)."""
+    senders = parse_addresses(item.get("from"))
+    if not senders:
+        raise UnreadableEmail("no sender address")
+    headers = {
+        str(name).lower(): decode_header_value(value)[:1000]
+        for name, value in (item.get("headers") or {}).items()
+    }
+    attachments = []
+    for attachment in item.get("attachments") or []:
+        try:
+            content = base64.b64decode(attachment.get("content") or "", validate=False)
+        except (binascii.Error, ValueError):
+            content = b""
+        attachments.append(
+            Attachment(
+                str(attachment.get("filename") or "attachment")[:255],
+                str(attachment.get("content_type") or "application/octet-stream")[:200],
+                content,
+            )
+        )
+    in_reply_to = message_ids(item.get("in_reply_to"))
+    content_type = headers.get("content-type", "").lower()
+    return ParsedEmail(
+        from_name=senders[0][0][:200],
+        from_address=senders[0][1],
+        to=[address for _, address in parse_addresses(item.get("to"))],
+        cc=[address for _, address in parse_addresses(item.get("cc"))],
+        subject=decode_header_value(item.get("subject"))[:500],
+        message_id=(message_ids(item.get("message_id")) or [""])[0],
+        in_reply_to=in_reply_to[0] if in_reply_to else "",
+        references=message_ids(item.get("references")),
+        date=parse_date(item.get("date")),
+        headers=headers,
+        text=item.get("text") or "",
+        html=item.get("html") or "",
+        attachments=attachments,
+        is_report=content_type.startswith("multipart/report"),
+    )

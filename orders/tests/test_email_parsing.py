@@ -1,0 +1,285 @@
+"""Mail in every charset and state of repair is read, never answered with a 500."""
+
+import base64
+
+import pytest
+
+from orders.email import parsing
+from orders.email.parsing import parse_mime, strip_quotes
+from orders.models import InboundAttachment, InboundEmail, Order
+from orders.tests.mail import message, mime, post_json, post_mime, result_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_secret")]
+
+CHARSETS = [
+    ("utf-8", "Não consigo imprimir — ação urgente ✓", "Zé"),
+    ("iso-8859-1", "Não consigo imprimir: ação urgente", "Zé"),
+    ("windows-1252", "Impressora “quebrada” – ação urgente €", "Zé"),
+    ("windows-1251", "Принтер не печатает", "Иван"),
+    ("koi8-r", "Принтер не печатает, срочно", "Иван"),
+]
+
+
+def _raw(support: str, *, charset: str, text: str, name: str) -> bytes:
+    """A message whose body bytes are in `charset` (quoted-printable) and whose subject is
+    RFC 2047 encoded in it, as real clients send them."""
+    body = text.encode(charset)
+    qp = "".join(chr(byte) if 32 < byte < 127 and byte != 61 else f"={byte:02X}" for byte in body)
+    encoded_subject = base64.b64encode(text.encode(charset)).decode()
+    encoded_name = base64.b64encode(name.encode(charset)).decode()
+    return (
+        (
+            f"From: =?{charset}?B?{encoded_name}?= "
+            f"<ze@client.example>\r\n"
+            f"To: {support}\r\n"
+            f"Subject: =?{charset}?B?{encoded_subject}?=\r\n"
+            f"Message-ID: <{charset}.1@client.example>\r\n"
+            "MIME-Version: 1.0\r\n"
+            f'Content-Type: text/plain; charset="{charset}"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            "\r\n"
+        ).encode("ascii")
+        + qp.encode("ascii")
+        + b"\r\n"
+    )
+
+
+@pytest.mark.parametrize(("charset", "text", "name"), CHARSETS, ids=[c[0] for c in CHARSETS])
+def test_every_charset_and_encoded_header_is_read(api_client, tenant, charset, text, name):
+    raw = _raw(tenant.company.support_email, charset=charset, text=text, name=name)
+
+    result = result_of(post_mime(api_client, raw))
+
+    order = Order.objects.get(pk=result["order"])
+    assert (order.title, order.description) == (text, text)
+    assert order.requester.name == name
+    stored = InboundEmail.objects.get()
+    assert (stored.text.strip(), stored.subject) == (text, text)
+    assert bytes(stored.raw) == raw
+
+
+def test_a_wrongly_declared_charset_falls_back_without_failing():
+    raw = (
+        b"From: a@client.example\r\nTo: s@x.example\r\nSubject: =?x-unknown?Q?caf=E9?=\r\n"
+        b"Content-Type: text/plain; charset=no-such-charset\r\n\r\ncaf\xe9 \xe0 la cr\xe8me\r\n"
+    )
+
+    parsed = parse_mime(raw)
+
+    assert parsed.text.strip() == "café à la crème"
+    assert "caf" in parsed.subject
+
+
+def test_utf8_bytes_declared_as_ascii_are_read_as_utf8():
+    raw = (
+        "From: a@client.example\r\nTo: s@x.example\r\nSubject: x\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\nação\r\n"
+    ).encode()
+
+    assert parse_mime(raw).text.strip() == "ação"
+
+
+def test_multipart_alternative_keeps_both_and_sanitises_the_html(api_client, tenant):
+    html = (
+        '<p onclick="steal()">Olá <b>equipe</b></p><script>alert(1)</script>'
+        '<a href="javascript:alert(2)">x</a><img src=x onerror="alert(3)">'
+    )
+    raw = mime(
+        sender="ana@client.example", to=tenant.company.support_email, text="Olá equipe", html=html
+    )
+
+    result_of(post_mime(api_client, raw))
+
+    stored = InboundEmail.objects.get()
+    assert stored.text.strip() == "Olá equipe"
+    assert stored.html.strip() == html  # kept as received
+    for forbidden in ("<script", "onclick", "onerror", "javascript:", "alert(1)"):
+        assert forbidden not in stored.html_sanitized
+    assert "<b>equipe</b>" in stored.html_sanitized
+    assert Order.objects.get().description == "Olá equipe"
+
+
+def test_an_html_only_message_becomes_text(api_client, tenant):
+    raw = mime(
+        sender="ana@client.example",
+        to=tenant.company.support_email,
+        text=None,
+        html="<html><head><style>p{}</style></head><body><p>Linha 1</p>"
+        "<p>Linha&nbsp;2 &amp; 3<br>fim</p></body></html>",
+    )
+
+    result_of(post_mime(api_client, raw))
+
+    assert Order.objects.get().description == "Linha 1\nLinha\xa02 & 3\nfim"
+
+
+def test_a_forwarded_message_is_kept_as_an_attachment(api_client, tenant):
+    inner = mime(sender="boss@client.example", to="ana@client.example", subject="Inner")
+    outer = mime(
+        sender="ana@client.example",
+        to=tenant.company.support_email,
+        subject="Fwd: Inner",
+        text="See below.",
+    )
+    from email import message_from_bytes, policy
+
+    message_object = message_from_bytes(outer, policy=policy.default)
+    message_object.add_attachment(message_from_bytes(inner, policy=policy.default))
+
+    result = result_of(post_mime(api_client, message_object.as_bytes()))
+
+    assert result["status"] == "created"
+    assert Order.objects.get().description == "See below."
+    attachment = InboundAttachment.objects.get()
+    assert attachment.content_type == "message/rfc822"
+    assert b"Subject: Inner" in attachment.file.read()
+
+
+def test_broken_mime_is_still_read(api_client, tenant):
+    raw = (
+        f"From: ana@client.example\r\nTo: {tenant.company.support_email}\r\n"
+        'Subject: broken\r\nContent-Type: multipart/mixed; boundary="never-closed"\r\n\r\n'
+        "--never-closed\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n"
+    ).encode()
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+
+
+def test_garbage_is_parked_with_its_raw_content_and_answered_200(api_client):
+    raw = b"\x00\xff\xfe garbage that is no e-mail \x89PNG"
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "parked"
+    parked = InboundEmail.objects.get(pk=result["inbound"])
+    assert (parked.status, bytes(parked.raw), parked.reason) == (
+        "parked",
+        raw,
+        "no sender address",
+    )
+
+
+def test_a_parser_failure_parks_the_message(api_client, tenant, monkeypatch):
+    def explode(*args, **kwargs):
+        raise ValueError("unexpected MIME")
+
+    monkeypatch.setattr(parsing.email, "message_from_bytes", explode)
+    raw = mime(sender="ana@client.example", to=tenant.company.support_email)
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert (result["status"], result["reason"]) == ("parked", "ValueError: unexpected MIME")
+    assert not Order.objects.exists()
+
+
+def test_a_fault_while_handling_parks_the_message_instead_of_a_500(api_client, tenant, monkeypatch):
+    from orders.email import services
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services.order_services, "order_create", explode)
+
+    result = result_of(
+        post_json(api_client, message("ana@client.example", tenant.company.support_email))
+    )
+
+    assert (result["status"], result["reason"]) == ("parked", "RuntimeError: database hiccup")
+    assert not Order.objects.exists()
+    assert InboundEmail.objects.get().status == "parked"
+
+
+def test_a_json_message_of_the_wrong_shape_is_parked(api_client, tenant):
+    result = result_of(post_json(api_client, {"from": ["not", "a", "string"], "to": 5}))
+
+    assert result["status"] == "parked"
+    assert result["reason"].startswith("invalid message:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thanks!\n\nOn Mon, 23 Nov 2026 at 10:00, Support <s@x> wrote:\n> old", "Thanks!"),
+        ("Thanks!\n\nOn Mon, 23 Nov 2026 at 10:00, Support\n<s@x> wrote:\n> old", "Thanks!"),
+        ("Obrigada!\n\nEm seg., 23 de nov. de 2026 às 10:00, Suporte escreveu:\n> x", "Obrigada!"),
+        ("Ok.\n\n-----Original Message-----\nFrom: Support\nSent: Monday", "Ok."),
+        ("Ok.\n\n-----Mensagem original-----\nDe: Suporte", "Ok."),
+        ("Ok.\n\nFrom: Support <s@x>\nSent: Monday\nSubject: y", "Ok."),
+        ("Ok.\n\nDe: Suporte <s@x>\nEnviada em: segunda\nAssunto: y", "Ok."),
+        ("Fine.\n-- \nAna\nFinance", "Fine."),
+        ("> quoted first\nMy answer\n> quoted\nmore", "My answer\nmore"),
+        (
+            "From: my colleague told me the printer is fine.",
+            "From: my colleague told me the printer is fine.",
+        ),
+    ],
+)
+def test_quoted_replies_and_signatures_are_stripped(text, expected):
+    assert strip_quotes(text) == expected
+
+
+def test_a_message_that_is_only_a_quote_keeps_its_text():
+    parsed = parsing.ParsedEmail(from_address="a@x", text="> only a quote")
+
+    assert parsed.display_text == "> only a quote"
+
+
+def test_attachments_are_stored_and_too_large_ones_recorded_as_skipped(
+    api_client, tenant, settings
+):
+    settings.INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = 1000
+    raw = mime(
+        sender="ana@client.example",
+        to=tenant.company.support_email,
+        attachments=[
+            ("erro da impressora.png", "image/png", b"\x89PNG" + b"\x00" * 100),
+            ("../../etc/passwd", "text/plain", b"root:x:0:0"),
+            ("big.pdf", "application/pdf", b"%PDF" + b"x" * 5000),
+        ],
+    )
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    png, text, pdf = InboundAttachment.objects.order_by("id")
+    assert (png.filename, png.content_type, png.size, png.is_skipped) == (
+        "erro da impressora.png",
+        "image/png",
+        104,
+        False,
+    )
+    assert png.file.read() == b"\x89PNG" + b"\x00" * 100
+    assert "/" not in text.file.name.split("email-attachments/")[1].split("/", 2)[-1]
+    assert (pdf.size, pdf.is_skipped, pdf.skip_reason, pdf.file.name) == (
+        5004,
+        True,
+        "larger than 1000 bytes",
+        "",
+    )
+    assert InboundEmail.objects.get().order.pk == result["order"]
+
+
+def test_json_attachments_are_base64(api_client, tenant):
+    payload = message(
+        "ana@client.example",
+        tenant.company.support_email,
+        attachments=[
+            {
+                "filename": "foto.jpg",
+                "content_type": "image/jpeg",
+                "content": base64.b64encode(b"\xff\xd8jpeg").decode(),
+            }
+        ],
+    )
+
+    result_of(post_json(api_client, payload))
+
+    attachment = InboundAttachment.objects.get()
+    assert (attachment.filename, attachment.size, attachment.file.read()) == (
+        "foto.jpg",
+        6,
+        b"\xff\xd8jpeg",
+    )

@@ -1,0 +1,148 @@
+"""The inbound webhook accepts only fresh, correct, never-seen signatures of its body."""
+
+import json
+import time
+
+import pytest
+from django.core import mail
+
+from accounts.models import User
+from orders.models import InboundEmail, InboundSignature, Order
+from orders.tasks import inbound_signatures_purge
+from orders.tests.mail import URL, message, post_json, signed_headers
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_secret")]
+
+
+@pytest.fixture
+def body(tenant) -> bytes:
+    return json.dumps(message("new.person@client.example", tenant.company.support_email)).encode()
+
+
+def _post(client, body: bytes, headers: dict):
+    return client.generic("POST", URL, body, content_type="application/json", headers=headers)
+
+
+def _nothing_created():
+    return (
+        not InboundEmail.objects.exists()
+        and not Order.objects.exists()
+        and not User.objects.filter(email="new.person@client.example").exists()
+        and mail.outbox == []
+    )
+
+
+def test_a_signed_message_is_accepted(api_client, body):
+    response = _post(api_client, body, signed_headers(body))
+
+    assert response.status_code == 200
+    assert response.json()["results"][0]["status"] == "created"
+    assert InboundSignature.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, "signature_missing"),
+        ({"X-Mutirao-Timestamp": str(int(time.time()))}, "signature_missing"),
+        ({"X-Mutirao-Signature": "sha256=00"}, "signature_missing"),
+        (
+            {"X-Mutirao-Timestamp": str(int(time.time())), "X-Mutirao-Signature": "sha256=0f"},
+            "signature_invalid",
+        ),
+        ({"X-Mutirao-Timestamp": "yesterday", "X-Mutirao-Signature": "x"}, "signature_invalid"),
+    ],
+)
+def test_a_missing_or_malformed_signature_is_refused(api_client, body, headers, code):
+    response = _post(api_client, body, headers)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == code
+    assert _nothing_created()
+
+
+def test_a_signature_with_another_secret_is_refused(api_client, body):
+    response = _post(api_client, body, signed_headers(body, secret="not-the-secret"))
+
+    assert (response.status_code, response.json()["code"]) == (403, "signature_invalid")
+    assert _nothing_created()
+
+
+def test_a_signature_of_another_body_is_refused(api_client, body):
+    headers = signed_headers(body)
+    tampered = body.replace(b"It does not print.", b"Send me the admin password.")
+
+    response = _post(api_client, tampered, headers)
+
+    assert (response.status_code, response.json()["code"]) == (403, "signature_invalid")
+    assert _nothing_created()
+
+
+@pytest.mark.parametrize("seconds", [-301, -3600, 301])
+def test_a_stale_or_future_signature_is_refused(api_client, body, seconds):
+    response = _post(api_client, body, signed_headers(body, timestamp=int(time.time()) + seconds))
+
+    assert (response.status_code, response.json()["code"]) == (403, "signature_expired")
+    assert _nothing_created()
+
+
+def test_a_signature_four_minutes_old_is_accepted(api_client, body):
+    response = _post(api_client, body, signed_headers(body, timestamp=int(time.time()) - 240))
+
+    assert response.status_code == 200
+
+
+def test_a_replayed_signature_is_refused(api_client, body):
+    headers = signed_headers(body)
+    assert _post(api_client, body, headers).status_code == 200
+
+    replay = _post(api_client, body, headers)
+
+    assert (replay.status_code, replay.json()["code"]) == (403, "signature_replayed")
+    assert InboundEmail.objects.count() == 1
+    assert Order.objects.count() == 1
+
+
+def test_without_a_configured_secret_everything_is_refused(api_client, body, settings):
+    settings.INBOUND_EMAIL_SECRET = ""
+
+    response = _post(api_client, body, signed_headers(body))
+
+    assert (response.status_code, response.json()["code"]) == (403, "not_configured")
+    assert _nothing_created()
+
+
+def test_a_signed_body_that_is_not_json_is_a_clear_400(api_client):
+    body = b"{not json"
+    response = _post(api_client, body, signed_headers(body))
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"body": ["Send JSON or a message/rfc822 body."]}
+    assert not InboundEmail.objects.exists()
+
+
+def test_a_batch_larger_than_allowed_is_refused_whole(api_client, tenant, settings):
+    settings.INBOUND_EMAIL_BATCH_MAX = 2
+    batch = [message(f"p{n}@client.example", tenant.company.support_email) for n in range(3)]
+
+    response = post_json(api_client, batch)
+
+    assert response.status_code == 400
+    assert not InboundEmail.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_refused(api_client, body, settings):
+    settings.INBOUND_EMAIL_MAX_BYTES = 100
+
+    response = _post(api_client, body, signed_headers(body))
+
+    assert (response.status_code, response.json()["code"]) == (413, "too_large")
+    assert _nothing_created()
+
+
+def test_old_signatures_are_purged(api_client, body):
+    assert _post(api_client, body, signed_headers(body)).status_code == 200
+    InboundSignature.objects.update(created_at="2020-01-01T00:00:00Z")
+
+    assert inbound_signatures_purge.apply().get() == 1
+    assert not InboundSignature.objects.exists()
