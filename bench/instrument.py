@@ -148,8 +148,5 @@ def export() -> dict:
 
 if __name__ == "__main__":
     _setup()
-    if sys.argv[1] == "prepare":
-        result = prepare(json.loads(sys.stdin.read()))
-    else:
-        result = export()
+    result = prepare(json.loads(sys.stdin.read())) if sys.argv[1] == "prepare" else export()
     sys.stdout.write(json.dumps(result))

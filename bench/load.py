@@ -77,8 +77,8 @@ def run_wrk(base: str, requests, token: str, seconds: float, connections: int, c
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        out = subprocess.run(
-            [
+        out = subprocess.run(  # noqa: S603 - our own arguments
+            [  # noqa: S607 - wrk from PATH, installed by bench/run
                 "wrk",
                 "-t",
                 "1",

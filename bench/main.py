@@ -91,8 +91,11 @@ def log(message: str) -> None:
 
 
 def psql(sql: str, database: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", f"{PG}/{database}", "-Atqc", sql], capture_output=True, text=True, check=True
+    return subprocess.run(  # noqa: S603 - our own arguments
+        ["psql", f"{PG}/{database}", "-Atqc", sql],  # noqa: S607 - psql from PATH
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -118,18 +121,19 @@ def app_env(database: str) -> dict:
 
 
 def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    subprocess.run(  # noqa: S603 - our own arguments
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
+    )
 
 
 def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
     """Create, migrate and seed the database unless it already holds this exact seed."""
     mark = f"seed_bench orders={orders} seed={seed}"
-    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"
+    # Database names come from bench's own settings, never from a request.
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"  # noqa: S608
     if exists and not fresh:
-        comment = psql(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-            f"WHERE datname = '{database}'"
-        )
+        where = f"WHERE datname = '{database}'"
+        comment = psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database {where}")  # noqa: S608
         if comment == mark:
             log(f"{database}: reusing ({mark}); migrating")
             manage(app_env(database), "migrate", "--noinput", "-v0")
@@ -146,7 +150,7 @@ def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
 
 
 def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 - our own arguments
         [
             sys.executable,
             "-m",
@@ -190,7 +194,7 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def child(env: dict, *args: str, stdin: str = "") -> dict:
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - our own arguments
         [sys.executable, "-m", "bench.instrument", *args],
         cwd=ROOT,
         env=env,

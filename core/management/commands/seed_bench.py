@@ -41,7 +41,7 @@ SPAN_SECONDS = 2 * 365 * 24 * 3600
 STATUSES = [("open", 30), ("in_progress", 20), ("closed", 50)]
 PRIORITIES = [("low", 25), ("medium", 40), ("high", 25), ("urgent", 10)]
 EQUIPMENT = [value for value, _label in Order.Equipment.choices]
-WORDS = [
+WORDS = (
     "impressora",
     "não",
     "liga",
@@ -71,7 +71,7 @@ WORDS = [
     "barulhenta",
     "atualização",
     "travada",
-]
+)
 
 
 def _weighted(pairs):
@@ -180,7 +180,7 @@ class Command(BaseCommand):
             raise CommandError("seed_bench loads with COPY: point DATABASE_URL at PostgreSQL.")
         n_orders = options["orders"]
         n_companies = options["companies"] or max(5, n_orders // 2000)
-        self.rng = random.Random(options["seed"])
+        self.rng = random.Random(options["seed"])  # noqa: S311 - reproducible, not secret
         self.started = time.monotonic()
         self.total_orders = n_orders
         tables = [User, Company, Membership, Team, Team.agents.through, Order, Message]
@@ -196,10 +196,11 @@ class Command(BaseCommand):
             self._load(n_orders, n_companies)
             for model in tables:
                 table = model._meta.db_table
+                # The table name comes from the models, never from input.
+                biggest = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0) + 1, "
-                    "false)",
+                    f"COALESCE(({biggest}), 0) + 1, false)",
                     [table],
                 )
         # VACUUM also fills the visibility map, so counts can use index-only scans at once.
