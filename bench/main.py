@@ -224,7 +224,8 @@ def run_size(database: str, orders: int, args) -> dict:
             concrete = [(m, p.format(**ids), b) for m, p, b in requests]
             token = tokens[who] if who else ""
             chain = kind == "write"
-            load.run(BASE, concrete, token, args.warmup, args.connections, chain)
+            if args.warmup:
+                load.run(BASE, concrete, token, args.warmup, args.connections, chain)
             measured = load.run(BASE, concrete, token, args.seconds, args.connections, chain)
             measured.update(label=label, kind=kind, queries=prepared["queries"].get(name))
             if measured["errors"]:

@@ -113,7 +113,10 @@ class OrderViewSet(
     }
 
     def get_queryset(self):
-        return selectors.order_list_visible_to(self.request.user)
+        orders = selectors.order_list_visible_to(self.request.user)
+        if self.action == "list":
+            orders = orders.only(*serializers.OrderListSerializer.COLUMNS)
+        return orders
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -289,7 +292,11 @@ class UserOrderListView(_StableOrderingMixin, mixins.ListModelMixin, viewsets.Ge
 
     def get_queryset(self):
         person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
-        return selectors.order_list_visible_to(self.request.user).filter(requester=person)
+        return (
+            selectors.order_list_visible_to(self.request.user)
+            .filter(requester=person)
+            .only(*serializers.OrderListSerializer.COLUMNS)
+        )
 
     @classmethod
     def as_view(cls, **initkwargs):

@@ -91,3 +91,26 @@ def test_filtered_priority_list_pages_without_repeats(
     assert len(seen) == 15 and len(set(seen)) == 15
     assert [priority for priority, _id in seen[:3]] == ["urgent"] * 3
     assert seen == sorted(seen, key=lambda row: (row[0] != "urgent", -row[1]))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Sao_Paulo"])
+def test_hand_written_list_row_matches_the_generic_serializer(tenant, zone):
+    from django.utils import timezone
+
+    from orders.api.serializers import OrderListSerializer, _OrderBaseSerializer
+    from orders.models import Order
+
+    OrderFactory(company=tenant.company, team=None)
+    OrderFactory(
+        company=tenant.company,
+        team=tenant.team,
+        status="closed",
+        assignee=tenant.agent,
+        solution="done",
+    )
+    rows = Order.objects.select_related("company", "requester", "team", "assignee")
+    with timezone.override(zone):
+        for order in rows:
+            order.taken_at = order.closed_at = order.created_at
+            assert OrderListSerializer(order).data == _OrderBaseSerializer(order).data
+    assert rows.count() == 2
