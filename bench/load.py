@@ -8,6 +8,7 @@ the id the create answered.
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -54,7 +55,8 @@ def _lua_string(value: str | None) -> str:
 
 
 def has_wrk() -> bool:
-    return shutil.which("wrk") is not None
+    """wrk when installed, unless BENCH_LOADGEN=python asks for the asyncio client."""
+    return os.environ.get("BENCH_LOADGEN") != "python" and shutil.which("wrk") is not None
 
 
 def _ms(value: str, unit: str) -> float:
