@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install migrate demo messages audit clean
+.PHONY: run test lint format bench bench-smoke install migrate demo messages audit clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +44,14 @@ audit: install
 	$(PY) -m pip install --quiet pip-audit==2.10.1
 	$(VENV)/bin/pip-audit --skip-editable
 
+## The benchmark of docs/performance.md: 10,000 and 1,000,000 orders on PostgreSQL (~15 min).
 bench: install
 	@test -x bench/run || { echo "The benchmark lands with the performance work (bench/)."; exit 1; }
 	bench/run
+
+## The same benchmark on 1,000 orders for a second per scenario: proves it still runs (CI).
+bench-smoke: install
+	bench/run --fresh --sizes 1000 --seconds 1 --warmup 0 --out /tmp/mutirao-bench-smoke
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from core.views import ping
+
 urlpatterns = [
+    path("ping", ping, name="ping"),
     path("", include("accounts.api.urls")),
     path("", include("companies.api.urls")),
     path("", include("orders.api.urls")),

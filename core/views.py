@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core.health import run_checks
@@ -32,6 +32,18 @@ def health(request):
         {"status": "ok" if healthy else "degraded", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@extend_schema(
+    tags=["health"],
+    responses=inline_serializer("Pong", {"pong": serializers.BooleanField()}),
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def ping(request):
+    """A constant answer behind the normal JWT authentication: what the stack costs when
+    a request does no work (the floor of docs/performance.md)."""
+    return Response({"pong": True})
 
 
 def server_error(request, *args, **kwargs):

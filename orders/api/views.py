@@ -1,3 +1,5 @@
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +15,7 @@ from accounts.selectors import user_get_visible_to
 from companies.models import Membership
 from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
 from core.exceptions import FieldError
+from core.pagination import PageNumberPagination
 from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
@@ -20,6 +23,34 @@ from orders.api.permissions import OrderRolePermission
 from orders.models import Order
 
 Role = Membership.Role
+
+# Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
+EXACT_COUNT_UP_TO = 10_000
+
+
+class _BoundedCountPaginator(Paginator):
+    count_is_estimate = False
+
+    @cached_property
+    def count(self) -> int:
+        count, self.count_is_estimate = selectors.order_count_bounded(
+            self.object_list, EXACT_COUNT_UP_TO
+        )
+        return count
+
+
+class OrderPagination(PageNumberPagination):
+    """The usual `{count, next, previous, results}`, but a count over 10,000 is estimated
+    (and says so in the `X-Count-Estimated: true` header): counting a million rows exactly
+    would cost more than the page itself. A page past the real end comes back empty."""
+
+    django_paginator_class = _BoundedCountPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.page.paginator.count_is_estimate:
+            response["X-Count-Estimated"] = "true"
+        return response
 
 
 class _DownloadRenderer(JSONRenderer):
@@ -39,8 +70,20 @@ class PDFRenderer(_DownloadRenderer):
     format = "pdf"
 
 
+class _StableOrderingMixin:
+    """`?ordering=` by priority or status leaves many ties; the id breaks them, so pages
+    neither repeat nor skip orders."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.request.query_params.get("ordering"):
+            queryset = queryset.order_by(*queryset.query.order_by, "-id")
+        return queryset
+
+
 @extend_schema(tags=["orders"])
 class OrderViewSet(
+    _StableOrderingMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -51,6 +94,7 @@ class OrderViewSet(
 
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
 
+    pagination_class = OrderPagination
     permission_classes = [*viewsets.GenericViewSet.permission_classes, OrderRolePermission]
     lookup_value_regex = r"\d+"
     filter_backends = [DjangoFilterBackend, SearchFilter]
@@ -69,7 +113,10 @@ class OrderViewSet(
     }
 
     def get_queryset(self):
-        return selectors.order_list_visible_to(self.request.user)
+        orders = selectors.order_list_visible_to(self.request.user)
+        if self.action == "list":
+            orders = orders.only(*serializers.OrderListSerializer.COLUMNS)
+        return orders
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -232,19 +279,24 @@ class OrderViewSet(
 
 
 @extend_schema(tags=["users"], responses=serializers.OrderListSerializer(many=True))
-class UserOrderListView(mixins.ListModelMixin, viewsets.GenericViewSet):
+class UserOrderListView(_StableOrderingMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """`users/{id}/orders`: the orders that person requested, among those you can see."""
 
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
 
     serializer_class = serializers.OrderListSerializer
+    pagination_class = OrderPagination
     filter_backends = [DjangoFilterBackend, SearchFilter]
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
 
     def get_queryset(self):
         person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
-        return selectors.order_list_visible_to(self.request.user).filter(requester=person)
+        return (
+            selectors.order_list_visible_to(self.request.user)
+            .filter(requester=person)
+            .only(*serializers.OrderListSerializer.COLUMNS)
+        )
 
     @classmethod
     def as_view(cls, **initkwargs):

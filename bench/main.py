@@ -1,0 +1,330 @@
+"""`make bench`: seed (or reuse) a PostgreSQL database per size, serve the app under
+gunicorn with production settings on 127.0.0.1, drive every scenario for a fixed time,
+and write bench/results/results.json, a table (results.md) and a chart (chart.png).
+
+See docs/performance.md for what each scenario measures and the targets.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import chart, load
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+
+CREATE = '{"company": 1, "equipment": "printer", "title": "Bench", "priority": "high"}'
+
+# (name, label, who, requests, kind). Requests are (method, path, body), taken in turn.
+SCENARIOS = [
+    ("floor", "1 floor (ping)", "agent", [("GET", "/api/v1/ping", None)], "floor"),
+    ("list", "2 list, agent", "agent", [("GET", "/api/v1/orders?page_size=50", None)], "list"),
+    (
+        "filtered",
+        "3 open by priority, admin",
+        "admin",
+        [("GET", "/api/v1/orders?status=open&ordering=-priority&page_size=50", None)],
+        "list",
+    ),
+    (
+        "staff",
+        "4 list, staff (all)",
+        "staff",
+        [("GET", "/api/v1/orders?page_size=50", None)],
+        "list",
+    ),
+    (
+        "deep",
+        "5 page 200, agent",
+        "agent",
+        [("GET", "/api/v1/orders?page_size=50&page={deep_page}", None)],
+        "list",
+    ),
+    (
+        "detail",
+        "6 detail + messages",
+        "agent",
+        [
+            ("GET", "/api/v1/orders/{order}", None),
+            ("GET", "/api/v1/orders/{order}/messages", None),
+        ],
+        "detail",
+    ),
+    ("write", "7 create, take, close", "agent", [("POST", "/api/v1/orders", CREATE)], "write"),
+    # 9: inbound e-mail ingestion lands with the e-mail channel: add it to EXTRA_SCENARIOS.
+    ("ongs", "10 public NGO list", None, [("GET", "/api/v1/ongs?page_size=50", None)], "list"),
+    (
+        "events",
+        "10 public event list",
+        None,
+        [("GET", "/api/v1/events?page_size=50", None)],
+        "list",
+    ),
+]
+
+# Hook for scenario 9 (inbound e-mail, messages/s into one worker): a callable
+# `fn(env: dict, seconds: float) -> dict` with at least {"messages_per_second": float}.
+EXTRA_SCENARIOS: dict[str, object] = {}
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[bench] {message}\n")
+    sys.stderr.flush()
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    return subprocess.run(  # noqa: S603 - our own arguments
+        ["psql", f"{PG}/{database}", "-Atqc", sql],  # noqa: S607 - psql from PATH
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def app_env(database: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        SECRET_KEY="bench-" + "x" * 50,
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"{PG}/{database}",
+        CONN_MAX_AGE="600",
+        LOG_LEVEL="ERROR",
+        PYTHONWARNINGS="ignore::UserWarning",
+        EMAIL_URL="dummymail://",
+        CELERY_BROKER_URL="",
+        CACHE_URL="",
+        REDIS_URL="",
+        AXES_FAILURE_LIMIT="1000",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run(  # noqa: S603 - our own arguments
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
+    )
+
+
+def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
+    """Create, migrate and seed the database unless it already holds this exact seed."""
+    mark = f"seed_bench orders={orders} seed={seed}"
+    # Database names come from bench's own settings, never from a request.
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"  # noqa: S608
+    if exists and not fresh:
+        where = f"WHERE datname = '{database}'"
+        comment = psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database {where}")  # noqa: S608
+        if comment == mark:
+            log(f"{database}: reusing ({mark}); migrating")
+            manage(app_env(database), "migrate", "--noinput", "-v0")
+            return
+    log(f"{database}: creating and seeding {orders:,} orders")
+    psql(f'DROP DATABASE IF EXISTS "{database}"')
+    psql(f'CREATE DATABASE "{database}"')
+    env = app_env(database)
+    manage(env, "migrate", "--noinput", "-v0")
+    started = time.monotonic()
+    manage(env, "seed_bench", "--orders", str(orders), "--seed", str(seed))
+    psql(f"COMMENT ON DATABASE \"{database}\" IS '{mark}'")
+    log(f"{database}: seeded in {time.monotonic() - started:.0f}s")
+
+
+def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603 - our own arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({server.returncode}): is port {PORT} taken?")
+        try:
+            urllib.request.urlopen(f"{BASE}/health/", timeout=2)  # noqa: S310 - our own loopback
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def child(env: dict, *args: str, stdin: str = "") -> dict:
+    out = subprocess.run(  # noqa: S603 - our own arguments
+        [sys.executable, "-m", "bench.instrument", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"bench.instrument {args[0]} failed")
+    return json.loads(out.stdout)
+
+
+def run_size(database: str, orders: int, args) -> dict:
+    ensure_database(database, orders, args.seed, args.fresh)
+    env = app_env(database)
+    scenarios = [
+        {"name": name, "who": who, "requests": requests}
+        for name, _label, who, requests, _kind in SCENARIOS
+    ]
+    prepared = child(env, "prepare", stdin=json.dumps(scenarios))
+    tokens, ids = prepared["tokens"], prepared["ids"]
+    results = {}
+    server = start_server(env, args.workers, args.threads)
+    try:
+        for name, label, who, requests, kind in SCENARIOS:
+            concrete = [(m, p.format(**ids), b) for m, p, b in requests]
+            token = tokens[who] if who else ""
+            chain = kind == "write"
+            if args.warmup:
+                load.run(BASE, concrete, token, args.warmup, args.connections, chain)
+            measured = load.run(BASE, concrete, token, args.seconds, args.connections, chain)
+            measured.update(label=label, kind=kind, queries=prepared["queries"].get(name))
+            if measured["errors"]:
+                raise SystemExit(f"{label}: {measured['errors']} error responses")
+            results[name] = measured
+            log(
+                f"{orders:>9,} {label:<28} {measured['rps']:8.1f} req/s  "
+                f"p50 {measured['p50_ms']:7.2f} ms  p99 {measured['p99_ms']:7.2f} ms  "
+                f"{measured['queries']} queries"
+            )
+        for name, hook in EXTRA_SCENARIOS.items():
+            results[name] = hook(env, args.seconds)
+    finally:
+        stop_server(server)
+    log(f"{orders:>9,} 8 CSV export of open orders (staff)")
+    results["export"] = child(env, "export")
+    exported = results["export"]
+    log(
+        f"{orders:>9,} export: {exported['rows']:,} rows in {exported['seconds']:.2f}s "
+        f"({exported['rows_per_second']:,.0f} rows/s), RSS +{exported['rss_growth_mb']:.1f} MB; "
+        f"COPY {exported['copy_seconds']:.2f}s"
+    )
+    return results
+
+
+def table(sizes: list[int], results: dict) -> str:
+    small, large = str(sizes[0]), str(sizes[-1])
+    floor = results[large]["floor"]
+    lines = [
+        f"| scenario | req/s {small} | p50 ms {small} | req/s {large} | p50 ms {large} | "
+        f"p99 ms {large} | p50 ÷ floor | req/s ÷ floor | p50 {large} ÷ {small} | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, label, *_rest in SCENARIOS:
+        a, b = results[small][name], results[large][name]
+        lines.append(
+            f"| {label} | {a['rps']:.0f} | {a['p50_ms']:.2f} | {b['rps']:.0f} | "
+            f"{b['p50_ms']:.2f} | {b['p99_ms']:.2f} | {b['p50_ms'] / floor['p50_ms']:.2f} | "
+            f"{b['rps'] / floor['rps']:.0%} | {b['p50_ms'] / a['p50_ms']:.2f} | "
+            f"{b['queries'] if b['queries'] is not None else '—'} |"
+        )
+    lines += [
+        "",
+        "| CSV export of open orders (staff) | rows | seconds | rows/s | RSS growth MB | "
+        "COPY seconds | ÷ COPY |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in (small, large):
+        e = results[size]["export"]
+        lines.append(
+            f"| {int(size):,} orders | {e['rows']:,} | {e['seconds']:.2f} | "
+            f"{e['rows_per_second']:,.0f} | {e['rss_growth_mb']:.1f} | {e['copy_seconds']:.2f} | "
+            f"{e['ratio_to_copy']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--fresh", action="store_true", help="reseed even if the seed matches")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    started = time.monotonic()
+    log(f"load generator: {'wrk' if load.has_wrk() else 'python asyncio'}")
+    results = {}
+    for size in sizes:
+        database = (
+            os.environ.get("BENCH_DB_LARGE", "mutirao_bench_data")
+            if size >= 100_000
+            else os.environ.get("BENCH_DB_SMALL", "mutirao_bench_small")
+        )
+        results[str(size)] = run_size(database, size, args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {
+        "sizes": sizes,
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "workers": args.workers,
+        "threads": args.threads,
+        "tool": "wrk" if load.has_wrk() else "python",
+        "elapsed_seconds": round(time.monotonic() - started),
+        "results": results,
+    }
+    (out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    markdown = table(sizes, results)
+    (out / "results.md").write_text(markdown)
+    chart.draw(sizes, results, SCENARIOS, out / "chart.png")
+    sys.stdout.write(markdown)
+    log(f"done in {time.monotonic() - started:.0f}s: {out}/results.json, results.md, chart.png")
+
+
+if __name__ == "__main__":
+    main()

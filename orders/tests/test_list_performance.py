@@ -1,0 +1,116 @@
+"""List costs that must not grow with the table: the bounded count, the agent's scope on
+PostgreSQL, and a stable order for paging by priority (see docs/performance.md)."""
+
+import pytest
+from django.db import connection
+
+from orders.api import views
+from orders.tests.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_up_to_the_bound_are_exact(staff_client, tenant, monkeypatch):
+    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 8)
+    OrderFactory.create_batch(8, company=tenant.company)
+
+    response = staff_client.get("/api/v1/orders", {"page_size": 3})
+
+    assert response.data["count"] == 8
+    assert "X-Count-Estimated" not in response.headers
+
+
+@pytest.mark.postgres
+def test_counts_past_the_bound_are_estimated_in_four_queries(
+    staff_client, tenant, monkeypatch, django_assert_max_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
+    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    OrderFactory.create_batch(12, company=tenant.company)
+
+    with django_assert_max_num_queries(4):
+        response = staff_client.get("/api/v1/orders", {"page_size": 100})
+
+    assert response.status_code == 200
+    assert response.data["count"] >= 6  # the planner's guess, never below the bound + 1
+    assert response.headers["X-Count-Estimated"] == "true"
+    assert len(response.data["results"]) == 12
+
+
+def test_past_the_bound_sqlite_still_counts_exactly(staff_client, tenant, monkeypatch):
+    if connection.vendor == "postgresql":
+        pytest.skip("covered by the estimate test on PostgreSQL")
+    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    OrderFactory.create_batch(7, company=tenant.company)
+
+    assert staff_client.get("/api/v1/orders").data["count"] == 7
+
+
+def test_agent_sees_company_orders_and_own_requests_in_three_queries(
+    client_for, tenant, other_tenant, django_assert_max_num_queries
+):
+    ours = OrderFactory.create_batch(30, company=tenant.company)
+    mine_elsewhere = OrderFactory(company=other_tenant.company, requester=tenant.agent)
+    OrderFactory.create_batch(5, company=other_tenant.company)
+    client = client_for(tenant.agent)
+
+    with django_assert_max_num_queries(3):
+        response = client.get("/api/v1/orders", {"page_size": 100})
+
+    assert response.data["count"] == 31
+    assert {row["id"] for row in response.data["results"]} == {
+        *(order.pk for order in ours),
+        mine_elsewhere.pk,
+    }
+
+
+def test_filtered_priority_list_pages_without_repeats(
+    client_for, tenant, django_assert_max_num_queries
+):
+    OrderFactory.create_batch(12, company=tenant.company, priority="high", status="open")
+    OrderFactory.create_batch(3, company=tenant.company, priority="urgent", status="open")
+    OrderFactory.create_batch(
+        4,
+        company=tenant.company,
+        priority="urgent",
+        status="closed",
+        solution="done",
+        assignee=tenant.agent,
+    )
+    client = client_for(tenant.admin)
+    seen = []
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(3):
+            response = client.get(
+                "/api/v1/orders",
+                {"status": "open", "ordering": "-priority", "page_size": 5, "page": page},
+            )
+        seen += [(row["priority"], row["id"]) for row in response.data["results"]]
+
+    assert len(seen) == 15 and len(set(seen)) == 15
+    assert [priority for priority, _id in seen[:3]] == ["urgent"] * 3
+    assert seen == sorted(seen, key=lambda row: (row[0] != "urgent", -row[1]))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Sao_Paulo"])
+def test_hand_written_list_row_matches_the_generic_serializer(tenant, zone):
+    from django.utils import timezone
+
+    from orders.api.serializers import OrderListSerializer, _OrderBaseSerializer
+    from orders.models import Order
+
+    OrderFactory(company=tenant.company, team=None)
+    OrderFactory(
+        company=tenant.company,
+        team=tenant.team,
+        status="closed",
+        assignee=tenant.agent,
+        solution="done",
+    )
+    rows = Order.objects.select_related("company", "requester", "team", "assignee")
+    with timezone.override(zone):
+        for order in rows:
+            order.taken_at = order.closed_at = order.created_at
+            assert OrderListSerializer(order).data == _OrderBaseSerializer(order).data
+    assert rows.count() == 2
