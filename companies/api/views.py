@@ -10,7 +10,6 @@ from companies.api import serializers
 from companies.api.filters import CompanyFilter
 from companies.api.permissions import CompanyRolePermission
 from companies.models import Company, Membership, Team
-from core.exceptions import Forbidden
 
 Role = Membership.Role
 
@@ -88,20 +87,17 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class CompanyScopedMixin:
-    """For routes under companies/{company_id}/: the company must be visible (else 404)."""
+    """For routes under companies/{company_id}/: the company must be visible (else 404),
+    then the view's `required_roles` for the action are checked on it (else 403)."""
+
+    permission_classes = [IsAuthenticated, CompanyRolePermission]
 
     def get_company(self):
         if not hasattr(self, "_company"):
-            self._company = selectors.company_get_visible_to(
-                self.request.user, self.kwargs["company_id"]
-            )
+            company = selectors.company_get_visible_to(self.request.user, self.kwargs["company_id"])
+            self.check_object_permissions(self.request, company)
+            self._company = company
         return self._company
-
-    def require_role(self, *roles: str) -> None:
-        if self.request.user.is_staff:
-            return
-        if selectors.membership_role(self.request.user, self.get_company().pk) not in roles:
-            raise Forbidden()
 
 
 @extend_schema(tags=["companies"])
@@ -111,6 +107,12 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     queryset = Membership.objects.none()  # for the schema; get_queryset() scopes to the user
 
     serializer_class = serializers.CompanyMemberSerializer
+    required_roles = {
+        "list": {Role.ADMIN, Role.AGENT},
+        "create": {Role.ADMIN},
+        "partial_update": {Role.ADMIN},
+        "destroy": {Role.ADMIN},
+    }
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
     filterset_fields = ["role"]
@@ -122,7 +124,6 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         return selectors.member_list_of(self.get_company())
 
     def list(self, request, company_id=None):
-        self.require_role(Role.ADMIN, Role.AGENT)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -131,10 +132,10 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         responses={201: serializers.CompanyMemberSerializer},
     )
     def create(self, request, company_id=None):
-        self.require_role(Role.ADMIN)
+        company = self.get_company()
         payload = serializers.MemberAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        membership = services.member_add(company=self.get_company(), **payload.validated_data)
+        membership = services.member_add(company=company, **payload.validated_data)
         return Response(
             serializers.CompanyMemberSerializer(membership).data, status=status.HTTP_201_CREATED
         )
@@ -144,7 +145,6 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, company_id=None, user_id=None):
         membership = selectors.member_get(self.get_company(), user_id)
-        self.require_role(Role.ADMIN)
         payload = serializers.MemberRoleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership = services.member_change_role(membership=membership, **payload.validated_data)
@@ -153,7 +153,6 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request, company_id=None, user_id=None):
         membership = selectors.member_get(self.get_company(), user_id)
-        self.require_role(Role.ADMIN)
         services.member_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -163,6 +162,7 @@ class CompanyTeamViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     """`companies/{id}/teams`: every member sees the teams; admins create them."""
 
     queryset = Team.objects.none()  # for the schema; get_queryset() scopes to the user
+    required_roles = {"create": {Role.ADMIN}}
 
     serializer_class = serializers.TeamSerializer
     search_fields = ["name"]
@@ -182,7 +182,6 @@ class CompanyTeamViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     )
     def create(self, request, company_id=None):
         company = self.get_company()
-        self.require_role(Role.ADMIN)
         payload = serializers.TeamWriteSerializer(data=request.data, company=company)
         payload.is_valid(raise_exception=True)
         team = services.team_create(company=company, **payload.validated_data)
