@@ -3,16 +3,36 @@
 Every error body is `{"detail": str, "code": str}`; validation errors add `errors`, a map
 of field name to messages; domain errors may add context (a conflict names the current
 status). Messages are translated by the request's `Accept-Language`.
+
+The database being unreachable (restarting, failing over, out of connections) is a 503
+`service_unavailable` with `Retry-After`, never a 500 or an HTML page: the API handler
+below covers the API, `core.views.server_error` everything else.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+# Errors of the connection to the database, not of the query: retrying later can succeed.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_body() -> dict[str, str]:
+    return {
+        "detail": str(_("The service is temporarily unavailable. Try again shortly.")),
+        "code": "service_unavailable",
+    }
 
 
 class DomainError(Exception):
@@ -63,6 +83,14 @@ class FieldError(DomainError):
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        logger.warning("Database unavailable: %r", exc)
+        set_rollback()
+        return Response(
+            database_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, FieldError):
         exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     elif isinstance(exc, DomainError):

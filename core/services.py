@@ -60,7 +60,9 @@ def _schedule_send(email_id: int) -> None:
     from core.tasks import outbox_send
 
     try:
-        outbox_send.delay(email_id)
+        # One attempt, no publish retries: with the broker down this fails in milliseconds
+        # instead of holding the request for a second of retries.
+        outbox_send.apply_async((email_id,), retry=False)
     except Exception:  # broker down: the row stays pending and outbox_flush sends it later
         logger.warning("Could not queue outbound e-mail %s; it stays in the outbox", email_id)
 

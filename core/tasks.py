@@ -28,10 +28,13 @@ def outbox_send(self, email_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
-def outbox_flush() -> int:
-    """Periodic safety net: send what is still pending (the broker was down, a worker died)."""
+def outbox_flush(older_than_seconds: int = 30) -> int:
+    """Periodic safety net: send what is still pending (the broker was down, a worker died).
+
+    Rows younger than `older_than_seconds` are left to their own after-commit task.
+    """
     sent = 0
-    for email_id in services.outbox_pending_ids():
+    for email_id in services.outbox_pending_ids(older_than_seconds=older_than_seconds):
         try:
             sent += services.outbox_deliver(email_id=email_id)
         except TRANSIENT_MAIL_ERRORS:

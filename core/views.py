@@ -1,3 +1,5 @@
+import sys
+
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -5,33 +7,38 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from core.exceptions import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    database_unavailable_body,
+)
 from core.health import run_checks
+
+_HEALTH_BODY = {"status": serializers.CharField(), "checks": serializers.DictField()}
 
 
 @extend_schema(
     tags=["health"],
     responses={
-        (200, "application/json"): inline_serializer(
-            "Health",
-            {"status": serializers.CharField(), "checks": serializers.DictField()},
-        ),
-        (503, "application/json"): inline_serializer(
-            "HealthDegraded",
-            {"status": serializers.CharField(), "checks": serializers.DictField()},
-        ),
+        (200, "application/json"): inline_serializer("Health", _HEALTH_BODY),
+        (503, "application/json"): inline_serializer("HealthUnavailable", _HEALTH_BODY),
     },
 )
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 def health(request):
-    """Database (and cache and broker, when configured) reachable: 200; otherwise 503."""
+    """Readiness. Everything reachable: 200 `ok`. Cache or broker down: still 200, status
+    `degraded` (the API serves reads and writes; e-mails wait in the outbox). Database
+    down: 503 `unavailable`, so a load balancer stops sending traffic."""
     checks = run_checks()
-    healthy = all(result == "ok" for result in checks.values())
-    return Response(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    if checks["database"] != "ok":
+        state, code = "unavailable", 503
+    elif any(result != "ok" for result in checks.values()):
+        state, code = "degraded", 200
+    else:
+        state, code = "ok", 200
+    return Response({"status": state, "checks": checks}, status=code)
 
 
 @extend_schema(
@@ -47,5 +54,10 @@ def ping(request):
 
 
 def server_error(request, *args, **kwargs):
-    """A 500 that still speaks JSON, in the shape of every other API error."""
+    """A 500 that still speaks JSON, in the shape of every other API error; a 503 when the
+    cause was the database being unreachable (outside the API views, e.g. the admin)."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE_ERRORS):
+        response = JsonResponse(database_unavailable_body(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)

@@ -28,11 +28,11 @@ def test_health_503_when_database_unreachable(api_client, monkeypatch):
     response = api_client.get("/health/")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "checks": {"database": "down"}}
+    assert response.json() == {"status": "unavailable", "checks": {"database": "down"}}
 
 
 @override_settings(CACHE_URL="redis://127.0.0.1:1/0")
-def test_health_reports_a_configured_cache_that_is_down(api_client, monkeypatch):
+def test_health_reports_a_configured_cache_that_is_down_but_stays_ready(api_client, monkeypatch):
     from core import health
 
     def refused(*args, **kwargs):
@@ -42,8 +42,43 @@ def test_health_reports_a_configured_cache_that_is_down(api_client, monkeypatch)
 
     response = api_client.get("/health/")
 
+    # The API still serves without the cache: degraded, not out of the load balancer.
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "checks": {"database": "ok", "cache": "down"}}
+
+
+def test_api_answers_503_json_when_the_database_is_unreachable(user_client, monkeypatch):
+    from accounts.authentication import SessionAwareJWTAuthentication
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(SessionAwareJWTAuthentication, "get_user", unreachable)
+
+    response = user_client.get("/api/v1/ping")
+
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "cache": "down"}
+    assert response["Content-Type"] == "application/json"
+    assert response["Retry-After"] == "5"
+    assert response.json() == {
+        "detail": "The service is temporarily unavailable. Try again shortly.",
+        "code": "service_unavailable",
+    }
+
+
+def test_non_api_pages_answer_503_json_when_the_database_is_unreachable(client, monkeypatch):
+    from django.contrib.admin import AdminSite
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(AdminSite, "each_context", unreachable)
+    client.raise_request_exception = False
+
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
 
 
 def test_swagger_ui_uses_only_local_static_files(api_client):
