@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-smoke install migrate demo messages audit clean
+.PHONY: run test test-faults lint format bench bench-smoke install migrate demo messages audit clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,15 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-## The whole suite, in parallel; set DATABASE_URL to run it on PostgreSQL.
+## The whole suite, in parallel; set DATABASE_URL to run it on PostgreSQL. Then the fault
+## tests, one at a time (they start their own Redis, PostgreSQL, workers and servers).
 test: install
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto -m "not faults"
+	$(PY) -m pytest -m faults -p no:logging -q
+
+## Only the fault tests of docs/security.md ("Faults"); needs PostgreSQL as DATABASE_URL.
+test-faults: install
+	$(PY) -m pytest -m faults -p no:logging -q
 
 lint: install
 	$(VENV)/bin/ruff check .

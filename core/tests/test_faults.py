@@ -5,17 +5,28 @@ latest numbers are in docs/security.md, "Faults".
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
+from pathlib import Path
 
+import psycopg2
 import pytest
+from django.conf import settings
 
 from core.models import OutboundEmail
 from core.tasks import outbox_flush
 from core.tests.faults import (
+    PostgresCluster,
     RedisServer,
     Worker,
+    free_port,
     publishing_to,
     require_postgres_test_database,
     sent_message_ids,
@@ -28,8 +39,15 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 TASK_RECEIVED = re.compile(r"Task core\.tasks\.outbox_send\[([0-9a-f-]+)\] received")
 
 
-def report(name: str, **numbers) -> None:
-    print(f"\nFAULTS {name}: " + json.dumps(numbers, sort_keys=True))
+def report(request, name: str, **numbers) -> None:
+    """Print the test's numbers in the terminal summary, without needing `-s`."""
+    line = f"FAULTS {name}: " + json.dumps(numbers, sort_keys=True)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(line)
+    else:
+        print(line)
 
 
 @pytest.fixture
@@ -69,7 +87,7 @@ def _take(client, order) -> float:
 
 
 def test_a_worker_killed_mid_task_has_its_email_redelivered_and_sent_once(
-    redis_server, workers, tmp_path, client_for, tenant
+    request, redis_server, workers, tmp_path, client_for, tenant
 ):
     mail_dir, marker_dir = tmp_path / "mail", tmp_path / "marker"
     mail_dir.mkdir()
@@ -120,7 +138,7 @@ def test_a_worker_killed_mid_task_has_its_email_redelivered_and_sent_once(
     received_second = TASK_RECEIVED.findall(second.output())
     assert len(received_first) == 1
     assert received_second == received_first  # the same message, redelivered once
-    report("worker-kill", redelivered=len(received_second), sent=len(sent))
+    report(request, "worker-kill", redelivered=len(received_second), sent=len(sent))
 
 
 # --- Redis (cache and broker) down ------------------------------------------------------------
@@ -136,7 +154,7 @@ def _login(api_client, user, password) -> float:
 
 
 def test_redis_down_keeps_the_api_serving_and_every_queued_email_is_sent_once_after(
-    redis_server, workers, tmp_path, settings, api_client, client_for, tenant, password
+    request, redis_server, workers, tmp_path, settings, api_client, client_for, tenant, password
 ):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -210,6 +228,7 @@ def test_redis_down_keeps_the_api_serving_and_every_queued_email_is_sent_once_af
     assert all(email.status == OutboundEmail.Status.SENT for email in stored)
     assert all(email.attempts == 1 for email in stored)
     report(
+        request,
         "redis-down",
         queued_while_down=len(queued),
         sent_after=len(sent) - 1,
@@ -217,4 +236,198 @@ def test_redis_down_keeps_the_api_serving_and_every_queued_email_is_sent_once_af
         duplicates=len(sent) - len(set(sent)),
         max_request_seconds_while_down=round(max(latencies), 3),
         health_ok_again_after_seconds=round(health_recovery, 1),
+    )
+
+
+# --- PostgreSQL restarted under load -----------------------------------------------------------
+
+
+class Http:
+    """A tiny JSON client for the served app (urllib: no extra dependency)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.token = ""
+
+    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 30):
+        request = urllib.request.Request(
+            self.base + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={
+                "Content-Type": "application/json",
+                **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.headers.get("Content-Type", ""), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+@pytest.fixture
+def pg_cluster():
+    cluster = PostgresCluster()
+    try:
+        cluster.init()
+        cluster.createdb("mutirao")
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.fixture
+def served_app(pg_cluster, tmp_path):
+    """The project served by gunicorn (2 workers x 4 threads), on the temporary cluster."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "fault-test-secret",
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": pg_cluster.url("mutirao"),
+        "CELERY_BROKER_URL": "",
+        "THROTTLE_REGISTER": "1000/min",
+        "THROTTLE_LOGIN": "1000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name in ("CACHE_URL", "REDIS_URL", "CONN_MAX_AGE"):
+        env.pop(name, None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
+                *("--worker-class", "gthread", "--threads", "4", "--timeout", "60"),
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    http = Http(f"http://127.0.0.1:{port}")
+    try:
+        wait_for(
+            lambda: _quietly(lambda: http.call("GET", "/health/", timeout=2)[0] == 200),
+            timeout=60,
+            what="gunicorn to serve /health/",
+            step=0.3,
+        )
+        yield server, http
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        print(f"\n--- gunicorn log (tail) ---\n{log.read_text(errors='replace')[-6000:]}")
+
+
+def _quietly(probe):
+    try:
+        return probe()
+    except OSError:
+        return False
+
+
+def test_postgres_restart_under_load_gives_json_503s_then_recovers_without_a_restart(
+    request, pg_cluster, served_app
+):
+    server, http = served_app
+    account = {"email": "load@example.com", "password": "a-long-unusual-passphrase"}
+    status, _, _ = http.call("POST", "/api/v1/auth/register", {**account, "name": "Load"})
+    assert status == 201
+    status, _, body = http.call("POST", "/api/v1/auth/login", account)
+    assert status == 200
+    http.token = json.loads(body)["access"]
+    workers_before = _children(server.pid)
+    assert len(workers_before) == 2
+
+    results: list[tuple[float, float, str, int, str, bytes]] = []
+    stop = threading.Event()
+
+    def load(number: int) -> None:
+        for sequence in range(100_000):
+            if stop.is_set():
+                return
+            kind = "write" if sequence % 3 == 0 else "read"
+            started = time.monotonic()
+            try:
+                if kind == "write":
+                    reply = http.call("POST", "/api/v1/homes", {"name": f"H{number}-{sequence}"})
+                else:
+                    reply = http.call("GET", "/api/v1/users/me")
+            except OSError as error:  # a refused or reset connection is a failure too
+                reply = (0, "", repr(error).encode())
+            results.append((started, time.monotonic() - started, kind, *reply))
+
+    threads = [threading.Thread(target=load, args=(n,), daemon=True) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    down_at = time.monotonic()
+    pg_cluster.stop()  # -m fast: every open connection is terminated
+    time.sleep(3)
+    pg_cluster.start()
+    up_at = time.monotonic()
+    time.sleep(4)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = Counter(result[3] for result in results)
+    assert set(statuses) <= {200, 201, 503}, statuses
+    unavailable = [result for result in results if result[3] == 503]
+    assert unavailable, "no request saw the database down"
+    for *_, content_type, body in unavailable:
+        assert content_type == "application/json"
+        assert json.loads(body)["code"] == "service_unavailable"
+    max_latency = max(result[1] for result in results)
+    assert max_latency < 10
+    after = [result for result in results if result[0] >= up_at + 1]
+    assert after and all(result[3] in (200, 201) for result in after)
+    first_ok = min(r[0] + r[1] for r in results if r[0] >= up_at and r[3] in (200, 201))
+    # the same processes serve again: nothing was restarted
+    assert server.poll() is None
+    assert _children(server.pid) == workers_before
+    assert [http.call("GET", "/api/v1/users/me")[0] for _ in range(10)] == [200] * 10
+    # every write answered 201 is stored and whole (a home with its admin member); a 503 can
+    # still follow a commit when PostgreSQL stops between the commit and the response
+    writes = Counter(result[3] for result in results if result[2] == "write")
+    with psycopg2.connect(pg_cluster.url("mutirao")) as db, db.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM homes_home")
+        stored = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM homes_home h WHERE NOT EXISTS "
+            "(SELECT 1 FROM homes_homemember m WHERE m.home_id = h.id)"
+        )
+        half_written = cursor.fetchone()[0]
+    db.close()
+    assert writes[201] <= stored <= writes[201] + writes[503]
+    assert half_written == 0
+    report(
+        request,
+        "postgres-restart",
+        requests=len(results),
+        ok=statuses[200] + statuses[201],
+        unavailable_503=len(unavailable),
+        during_outage=sum(1 for r in results if down_at <= r[0] < up_at),
+        max_latency_seconds=round(max_latency, 3),
+        served_again_after_seconds=round(first_ok - up_at, 2),
+        writes_201=writes[201],
+        writes_503=writes[503],
+        writes_503_that_committed=stored - writes[201],
+        half_written=half_written,
     )
