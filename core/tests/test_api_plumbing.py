@@ -185,3 +185,47 @@ def test_outbox_keeps_failed_mail_pending_and_flush_sends_it(
     assert tasks.outbox_flush() == 0
     assert len(mail.outbox) == 1
     assert OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
+
+
+def test_database_unavailable_is_translated(user_client, monkeypatch):
+    from accounts.authentication import SessionAwareJWTAuthentication
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionAwareJWTAuthentication, "get_user", unreachable)
+
+    response = user_client.get("/api/v1/ping", HTTP_ACCEPT_LANGUAGE="pt-br")
+
+    assert response.status_code == 503
+    assert response.json()["detail"] == (
+        "O serviço está temporariamente indisponível. Tente novamente em instantes."
+    )
+
+
+def test_an_unreachable_redis_cache_is_a_miss_and_throttled_logins_still_work(
+    api_client, user, password, settings
+):
+    from django.core.cache import cache
+
+    from core.tests.faults import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.DegradingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": user.email, "password": password}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert "access" in response.json()
+    cache.set("k", "v")
+    assert cache.get("k", "missing") == "missing"
+    assert cache.add("k", "v") is False
+    with pytest.raises(ValueError):
+        cache.incr("k")
