@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.models import OutboundEmail
-from core.tasks import outbox_send
+from core.services import outbox_schedule
 
 
 @admin.register(OutboundEmail)
@@ -18,7 +18,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         for email_id in queryset.filter(status=OutboundEmail.Status.PENDING).values_list(
             "pk", flat=True
         ):
-            outbox_send.delay(email_id)
+            outbox_schedule(email_id)
 
     def has_add_permission(self, request):
         return False

@@ -56,6 +56,12 @@ def outbox_enqueue(
     return outbound
 
 
+def outbox_schedule(email_id: int) -> None:
+    """Queue the sending of one outbox e-mail now (the admin's "send again"). With the
+    broker down nothing fails: the row stays pending for `outbox_flush`."""
+    _schedule_send(email_id)
+
+
 def _schedule_send(email_id: int) -> None:
     from core.tasks import outbox_send
 

@@ -37,3 +37,23 @@ def test_every_mutirao_model_is_in_the_admin():
     ]
 
     assert missing == []
+
+
+def test_admin_send_again_with_the_broker_down_keeps_the_email_pending(client, staff_user):
+    from core.models import OutboundEmail
+    from core.tests.faults import free_port, publishing_to
+
+    email = OutboundEmail.objects.create(
+        key="k", to="a@example.com", subject="S", body_text="B", message_id="<m@x>"
+    )
+    client.force_login(staff_user)
+
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        response = client.post(
+            reverse("admin:core_outboundemail_changelist"),
+            {"action": "resend", "_selected_action": [email.pk]},
+        )
+
+    assert response.status_code == 302
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.PENDING

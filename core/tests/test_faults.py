@@ -41,13 +41,8 @@ TASK_RECEIVED = re.compile(r"Task core\.tasks\.outbox_send\[([0-9a-f-]+)\] recei
 
 def report(request, name: str, **numbers) -> None:
     """Print the test's numbers in the terminal summary, without needing `-s`."""
-    line = f"FAULTS {name}: " + json.dumps(numbers, sort_keys=True)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(line)
-    else:
-        print(line)
+    with request.getfixturevalue("capsys").disabled():
+        print(f"\nFAULTS {name}: " + json.dumps(numbers, sort_keys=True))
 
 
 @pytest.fixture
