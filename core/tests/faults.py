@@ -178,9 +178,12 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 class Worker:
-    """A real `celery worker` process (solo pool: the task runs in the process itself)."""
+    """A real `celery worker` process. With the solo pool the task runs in the worker
+    process itself; with `pool="prefork"` in one child process."""
 
-    def __init__(self, *, broker_url: str, log: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, *, broker_url: str, log: Path, env: dict[str, str], pool: str = "solo"
+    ) -> None:
         self.log = log
         full_env = {
             **os.environ,
@@ -203,7 +206,8 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

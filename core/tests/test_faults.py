@@ -7,6 +7,7 @@ latest numbers are in docs/security.md, "Faults".
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -134,6 +135,56 @@ def test_a_worker_killed_mid_task_has_its_email_redelivered_and_sent_once(
     assert len(received_first) == 1
     assert received_second == received_first  # the same message, redelivered once
     report(request, "worker-kill", redelivered=len(received_second), sent=len(sent))
+
+
+def test_a_killed_worker_child_has_its_task_requeued_at_once_and_sent_once(
+    request, redis_server, workers, tmp_path, client_for, tenant
+):
+    """The OOM killer's usual victim: the pool child running the task, not the worker.
+    `task_reject_on_worker_lost` requeues the message at once (no visibility timeout)."""
+    mail_dir, marker_dir = tmp_path / "mail", tmp_path / "marker"
+    mail_dir.mkdir()
+    marker_dir.mkdir()
+    worker = workers(
+        broker_url=redis_server.url(),
+        log=tmp_path / "worker.log",
+        pool="prefork",
+        env={
+            "EMAIL_BACKEND": "core.tests.mail_backends.BlockOnceEmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+            "FAULTS_MARKER_DIR": str(marker_dir),
+        },
+    )
+    order = OrderFactory(company=tenant.company, requester=tenant.requester)
+
+    with publishing_to(redis_server.url()):
+        _take(client_for(tenant.agent), order)
+    child = int(
+        wait_for(
+            lambda: (marker_dir / "blocked").is_file() and (marker_dir / "blocked").read_text(),
+            timeout=90,
+            what="the pool child to start sending the e-mail",
+        )
+    )
+    assert child != worker.process.pid
+    os.kill(child, signal.SIGKILL)
+
+    wait_for(lambda: sent_message_ids(mail_dir), timeout=60, what="the requeued e-mail")
+    wait_for(
+        lambda: OutboundEmail.objects.get().status == OutboundEmail.Status.SENT,
+        timeout=10,
+        what="the outbox row to be marked sent",
+    )
+    time.sleep(2)
+    sent = sent_message_ids(mail_dir)
+    stored = OutboundEmail.objects.get()
+    assert sent == [stored.message_id]
+    assert stored.attempts == 1
+    received = TASK_RECEIVED.findall(worker.output())
+    assert len(received) == 2 and received[0] == received[1]  # the same message, twice
+    assert "WorkerLostError" in worker.output()
+    assert worker.process.poll() is None  # the worker itself lives on
+    report(request, "worker-child-kill", redelivered=len(received) - 1, sent=len(sent))
 
 
 # --- Redis (cache and broker) down ------------------------------------------------------------
