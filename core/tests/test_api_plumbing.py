@@ -229,3 +229,30 @@ def test_an_unreachable_redis_cache_is_a_miss_and_throttled_logins_still_work(
     assert cache.add("k", "v") is False
     with pytest.raises(ValueError):
         cache.incr("k")
+
+
+def test_health_with_the_broker_and_cache_unreachable_answers_fast_and_degraded(
+    api_client, settings
+):
+    import time
+
+    from core.tests.faults import free_port, publishing_to
+
+    closed = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
+    settings.CACHE_URL = f"{closed}/1"
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.DegradingRedisCache", "LOCATION": f"{closed}/1"}
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    with publishing_to(f"{closed}/0"):
+        started = time.monotonic()
+        response = api_client.get("/health/")
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "down", "broker": "down"},
+    }
+    assert elapsed < 1.5  # it waited 2 s between two broker attempts before
