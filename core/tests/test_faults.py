@@ -240,7 +240,7 @@ def test_redis_down_keeps_the_api_serving_and_every_queued_email_is_sent_once_af
             "checks": {"database": "ok", "cache": "down", "broker": "down"},
         }
         latencies = [_take(agent, order) for order in orders[1:]]
-        latencies.append(_login(api_client, tenant.requester, password))  # throttled view
+        login_seconds = _login(api_client, tenant.requester, password)  # a throttled view
         listing = agent.get("/api/v1/orders")
         assert listing.status_code == 200
         assert listing.json()["count"] == len(orders)
@@ -280,7 +280,8 @@ def test_redis_down_keeps_the_api_serving_and_every_queued_email_is_sent_once_af
         sent_after=len(sent) - 1,
         lost=stored.count() - len(set(sent)),
         duplicates=len(sent) - len(set(sent)),
-        max_request_seconds_while_down=round(max(latencies), 3),
+        slowest_write_seconds_while_down=round(max(latencies), 3),
+        login_seconds_while_down=round(login_seconds, 3),  # Argon2 is most of it
         health_ok_again_after_seconds=round(health_recovery, 1),
     )
 
