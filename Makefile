@@ -25,9 +25,11 @@ run: install
 test: install
 	$(PY) -m pytest -n auto
 
+## ruff, then bandit's security lint ([tool.bandit] in pyproject.toml): fails on high severity.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q --severity-level high
 
 format: install
 	$(VENV)/bin/ruff check --fix .
