@@ -41,10 +41,13 @@ messages: install
 		if [ -d $$app/locale ]; then (cd $$app && ../$(VENV)/bin/django-admin compilemessages); fi; \
 	done
 
-## Known vulnerabilities in the installed dependencies.
+## Known vulnerabilities in the installed dependencies (needs the network: PyPI's JSON API,
+## or AUDIT_SERVICE=osv for api.osv.dev). --strict: a package that could not be looked up
+## fails the audit instead of passing silently.
+AUDIT_SERVICE ?= pypi
 audit: install
 	$(PY) -m pip install --quiet pip-audit==2.10.1
-	$(VENV)/bin/pip-audit --skip-editable
+	$(VENV)/bin/pip-audit --skip-editable --strict --vulnerability-service $(AUDIT_SERVICE)
 
 ## The benchmark of docs/performance.md: 10,000 and 1,000,000 orders on PostgreSQL (~15 min).
 bench: install
