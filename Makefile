@@ -31,9 +31,11 @@ test: install
 test-faults: install
 	$(PY) -m pytest -m faults -p no:logging -q
 
+## ruff, then bandit's security lint ([tool.bandit] in pyproject.toml): fails on high severity.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q --severity-level high
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -45,10 +47,13 @@ messages: install
 		if [ -d $$app/locale ]; then (cd $$app && ../$(VENV)/bin/django-admin compilemessages); fi; \
 	done
 
-## Known vulnerabilities in the installed dependencies.
+## Known vulnerabilities in the installed dependencies (needs the network: PyPI's JSON API,
+## or AUDIT_SERVICE=osv for api.osv.dev). --strict: a package that could not be looked up
+## fails the audit instead of passing silently.
+AUDIT_SERVICE ?= pypi
 audit: install
 	$(PY) -m pip install --quiet pip-audit==2.10.1
-	$(VENV)/bin/pip-audit --skip-editable
+	$(VENV)/bin/pip-audit --skip-editable --strict --vulnerability-service $(AUDIT_SERVICE)
 
 ## The benchmark of docs/performance.md: 10,000 and 1,000,000 orders on PostgreSQL (~15 min).
 bench: install

@@ -130,10 +130,10 @@ def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
     """Create, migrate and seed the database unless it already holds this exact seed."""
     mark = f"seed_bench orders={orders} seed={seed}"
     # Database names come from bench's own settings, never from a request.
-    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"  # noqa: S608
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"  # noqa: S608  # nosec B608
     if exists and not fresh:
         where = f"WHERE datname = '{database}'"
-        comment = psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database {where}")  # noqa: S608
+        comment = psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database {where}")  # noqa: S608  # nosec B608
         if comment == mark:
             log(f"{database}: reusing ({mark}); migrating")
             manage(app_env(database), "migrate", "--noinput", "-v0")
@@ -177,7 +177,7 @@ def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited ({server.returncode}): is port {PORT} taken?")
         try:
-            urllib.request.urlopen(f"{BASE}/health/", timeout=2)  # noqa: S310 - our own loopback
+            urllib.request.urlopen(f"{BASE}/health/", timeout=2)  # noqa: S310 - our own loopback  # nosec B310
             return server
         except OSError:
             time.sleep(0.2)

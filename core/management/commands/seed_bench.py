@@ -197,7 +197,7 @@ class Command(BaseCommand):
             for model in tables:
                 table = model._meta.db_table
                 # The table name comes from the models, never from input.
-                biggest = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608
+                biggest = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608  # nosec B608
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
                     f"COALESCE(({biggest}), 0) + 1, false)",
