@@ -7,6 +7,12 @@ status). Messages are translated by the request's `Accept-Language`.
 
 from typing import Any
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -62,7 +68,25 @@ class FieldError(DomainError):
         self.field = field
 
 
+class PayloadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_message = _("The request body is too large.")
+
+
+def _limit_error(exc: SuspiciousOperation) -> DomainError | None:
+    """Django's own request limits (body size, number of fields or files) as API errors;
+    left alone they become an HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return DomainError(_("The request has too many fields or files."), code="too_many_fields")
+    return None
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, SuspiciousOperation):
+        exc = _limit_error(exc) or exc
     if isinstance(exc, FieldError):
         exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     elif isinstance(exc, DomainError):
