@@ -11,7 +11,7 @@ from django.urls import get_resolver
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from core.tests.test_isolation_matrix import COLLECTIONS, _walk
+from core.tests.test_isolation_matrix import BASE_QUERY, COLLECTIONS, ID_FILTERS, _filters, _walk
 from core.tests.world import build_world, changed_tables, database_state
 from homes.models import Home
 from homes.tests.factories import HomeFactory, HomeMemberFactory, RuleFactory
@@ -302,3 +302,56 @@ def test_case_and_spaces_do_not_make_a_new_account_for_the_limit(api_client):
 
     assert codes[10:] == [429, 429]
     assert victim.email == "victim@example.com"
+
+
+# --- numbers past what an id column holds ----------------------------------------------------
+
+HUGE = [str(10**30), "1e30", "9223372036854775808", "-9223372036854775809", "2.5"]
+
+
+def test_a_huge_id_in_any_filter_is_a_400_not_a_500(client_for):
+    # given: every id filter of every collection
+    world = build_world()
+    client = client_for(world.ours.admin)
+    callbacks = {
+        pattern.name: pattern.callback for _, pattern in _walk(get_resolver().url_patterns)
+    }
+    probed = 0
+
+    for name, url in COLLECTIONS.items():
+        for filter_name in _filters(callbacks[name]):
+            if filter_name not in ID_FILTERS:
+                continue
+            for value in HUGE:
+                # when
+                response = client.get(url, {**BASE_QUERY.get(name, {}), filter_name: value})
+                # then
+                probed += 1
+                body = _json_error(response, 400, "invalid")
+                assert filter_name in body["errors"], (name, filter_name, value, body)
+
+    assert probed >= 40
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/orders/{n}",
+        "/api/v1/homes/{n}/tasks",
+        "/api/v1/ongs/{n}/balance",
+        "/api/v1/users/{n}",
+    ],
+)
+def test_a_huge_id_in_the_url_is_a_404(client_for, user, url):
+    response = client_for(user).get(url.format(n=10**30))
+
+    _json_error(response, 404)
+
+
+def test_a_huge_id_in_a_body_is_a_400(client_for, user):
+    response = client_for(user).post(
+        "/api/v1/orders", {"company": 10**30, "equipment": "printer", "title": "T"}
+    )
+
+    body = _json_error(response, 400, "invalid")
+    assert "company" in body["errors"]
