@@ -2,11 +2,14 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 # The largest id a BIGINT column holds (PostgreSQL and SQLite alike).
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class IdFilter(django_filters.NumberFilter):
     """`?team=12`: a whole number that fits an id column. Anything else (`1e30`, `2.5`, a
     number past BIGINT) is a 400 naming the filter; left to NumberFilter it became a
