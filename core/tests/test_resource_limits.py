@@ -355,3 +355,20 @@ def test_a_huge_id_in_a_body_is_a_400(client_for, user):
 
     body = _json_error(response, 400, "invalid")
     assert "company" in body["errors"]
+
+
+def test_deeply_nested_json_in_a_signed_inbound_email_is_a_400(api_client, settings):
+    # given: a body the provider signed, nested deeper than Python's parser follows
+    from orders.models import InboundEmail
+    from orders.tests.mail import SECRET, post_signed
+
+    settings.INBOUND_EMAIL_SECRET = SECRET
+    body = ("[" * 100_000 + "]" * 100_000).encode()
+
+    # when
+    response = post_signed(api_client, body)
+
+    # then
+    body = _json_error(response, 400, "invalid")
+    assert "body" in body["errors"]
+    assert not InboundEmail.objects.exists()
