@@ -12,6 +12,12 @@ below covers the API, `core.views.server_error` everything else.
 import logging
 from typing import Any
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +88,22 @@ class FieldError(DomainError):
         self.field = field
 
 
+class PayloadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_message = _("The request body is too large.")
+
+
+def _limit_error(exc: SuspiciousOperation) -> DomainError | None:
+    """Django's own request limits (body size, number of fields or files) as API errors;
+    left alone they become an HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return DomainError(_("The request has too many fields or files."), code="too_many_fields")
+    return None
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         logger.warning("Database unavailable: %r", exc)
@@ -91,6 +113,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+    if isinstance(exc, SuspiciousOperation):
+        exc = _limit_error(exc) or exc
     if isinstance(exc, FieldError):
         exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     elif isinstance(exc, DomainError):

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import F, Window
 from django.db.models.functions import Rank
 
+from core.filters import IdFilter
 from homes import selectors
 from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
 
@@ -51,8 +52,8 @@ class TaskFilter(django_filters.FilterSet):
     due_to = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     # Plain ids, not model choices: an unknown id filters to nothing instead of telling
     # the caller whether it exists.
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    routine = django_filters.NumberFilter(field_name="routine_id")
+    assignee = IdFilter(field_name="assignee_id")
+    routine = IdFilter(field_name="routine_id")
 
     class Meta:
         model = Task
@@ -60,7 +61,7 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class RoutineFilter(django_filters.FilterSet):
-    responsible = django_filters.NumberFilter(field_name="responsible_id")
+    responsible = IdFilter(field_name="responsible_id")
 
     class Meta:
         model = Routine
@@ -78,9 +79,9 @@ class RuleFilter(django_filters.FilterSet):
 class BillFilter(django_filters.FilterSet):
     due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    home = django_filters.NumberFilter(field_name="home_id")
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
-    creditor = django_filters.NumberFilter(field_name="creditor_id")
+    home = IdFilter(field_name="home_id")
+    debtor = IdFilter(field_name="debtor_id")
+    creditor = IdFilter(field_name="creditor_id")
     is_penalty = django_filters.BooleanFilter(
         field_name="penalty_task", lookup_expr="isnull", exclude=True
     )

@@ -1,5 +1,6 @@
 import django_filters
 
+from core.filters import IdFilter
 from orders.models import Order
 
 
@@ -12,10 +13,10 @@ class OrderFilter(django_filters.FilterSet):
     priority = ChoiceInFilter(choices=Order.Priority.choices)
     equipment = ChoiceInFilter(choices=Order.Equipment.choices)
     channel = django_filters.ChoiceFilter(choices=Order.Channel.choices)
-    team = django_filters.NumberFilter(field_name="team_id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    requester = django_filters.NumberFilter(field_name="requester_id")
-    company = django_filters.NumberFilter(field_name="company_id")
+    team = IdFilter(field_name="team_id")
+    assignee = IdFilter(field_name="assignee_id")
+    requester = IdFilter(field_name="requester_id")
+    company = IdFilter(field_name="company_id")
     created = django_filters.IsoDateTimeFromToRangeFilter(
         field_name="created_at", help_text="created_after / created_before (ISO 8601)"
     )

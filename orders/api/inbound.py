@@ -164,7 +164,7 @@ class InboundEmailView(APIView):
     def _json_items(self, body: bytes) -> list:
         try:
             payload = json.loads(body or b"null")
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested too deep
             raise FieldError("body", _("Send JSON or a message/rfc822 body.")) from exc
         items = payload if isinstance(payload, list) else [payload]
         if not items or not all(isinstance(item, dict) for item in items):
