@@ -4,6 +4,7 @@ rate limit that keeps automatic mail from feeding a loop with an auto-responder.
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -18,17 +19,27 @@ MAX_REFERENCES = 20
 
 def thread_message_ids(order: Order, recipient_email: str) -> list[str]:
     """Message-IDs of the order's thread as this recipient knows it, oldest first: what
-    the order received by e-mail and what was sent to this recipient about it (one query)."""
-    received = (
-        InboundEmail.objects.filter(order=order)
-        .exclude(message_id="")
-        .values_list("created_at", "message_id")
-    )
-    sent = OrderOutboundEmail.objects.filter(order=order, outbound__to=recipient_email).values_list(
-        "created_at", "outbound__message_id"
-    )
-    thread = received.union(sent, all=True).order_by("created_at", "message_id")
-    return [message_id for _, message_id in thread]
+    the order received by e-mail and what was sent to this recipient about it.
+
+    One hand-written query: it runs for every e-mail about an order, and compiling the
+    ORM's union of two joined querysets cost more than the query itself."""
+    sql = f"""
+        SELECT created_at, message_id FROM {_INBOUND} WHERE order_id = %s AND message_id <> ''
+        UNION ALL
+        SELECT link.created_at, outbound.message_id
+        FROM {_LINK} link JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
+        WHERE link.order_id = %s AND outbound.{_TO} = %s
+        ORDER BY 1, 2
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order.pk, order.pk, recipient_email])
+        return [message_id for _created, message_id in cursor.fetchall()]
+
+
+_INBOUND = InboundEmail._meta.db_table
+_LINK = OrderOutboundEmail._meta.db_table
+_OUTBOUND = OutboundEmail._meta.db_table
+_TO = connection.ops.quote_name(OutboundEmail._meta.get_field("to").column)
 
 
 def thread_headers(order: Order, recipient_email: str) -> dict[str, str]:

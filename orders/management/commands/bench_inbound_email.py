@@ -23,6 +23,7 @@ import uuid
 from email.utils import format_datetime
 from unittest import mock
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client, override_settings
@@ -79,7 +80,8 @@ class Command(BaseCommand):
             statements[0] += 1
             return execute(sql, params, many, context)
 
-        client = Client()
+        hosts = [host for host in settings.ALLOWED_HOSTS if host and "*" not in host]
+        client = Client(SERVER_NAME=hosts[0].lstrip(".") if hosts else "localhost")
         try:
             with (
                 override_settings(
