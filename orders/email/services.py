@@ -193,23 +193,33 @@ def _receive(
             **_fields(parsed, raw, source), status=Status.IGNORED, reason="unknown_recipient"
         )
         return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
-    # The unique constraints make this insert the deduplication: a concurrent copy waits
-    # here for the first one's commit, then inserts nothing and reports the duplicate.
-    inbound = InboundEmail(**_fields(parsed, raw, source), company=company, status=Status.IGNORED)
-    if not insert_unless_conflict(inbound):
-        return _duplicate_of(company, parsed)
     try:
-        status, reason, order, message = _act(inbound, parsed, company, directory)
+        plan = _plan(parsed, company, directory)
     except DomainError as exc:  # e.g. a service refused: roll the message back, record why
         raise _Refused(str(exc.message)) from exc
-    inbound.status, inbound.reason = status, reason[:300]
-    inbound.order, inbound.order_message = order, message
-    inbound.save(
-        update_fields=["status", "reason", "order", "order_message", "sender", "updated_at"]
+    # The unique constraints make this insert the deduplication: a concurrent copy waits
+    # here for the first one's commit, then inserts nothing and reports the duplicate.
+    # Everything before it only reads, or creates the sender's account and membership
+    # (which a copy finds already there); nothing the message does happens before it.
+    inbound = InboundEmail(
+        **_fields(parsed, raw, source),
+        company=company,
+        sender=plan.sender,
+        order=plan.order,  # linked first, so the e-mails announcing it answer this message
+        status=plan.status,
+        reason=plan.reason[:300],
     )
-    if status != Status.IGNORED:
-        _store_attachments(inbound, parsed)
-    return InboundResult(status, inbound.pk, order.pk if order else None, inbound.reason)
+    if not insert_unless_conflict(inbound):
+        return _duplicate_of(company, parsed)
+    if plan.status == Status.IGNORED:
+        return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
+    try:
+        _carry_out(plan, inbound, parsed, company)
+    except DomainError as exc:
+        raise _Refused(str(exc.message)) from exc
+    _store_attachments(inbound, parsed)
+    order = inbound.order
+    return InboundResult(inbound.status, inbound.pk, order.pk if order else None, inbound.reason)
 
 
 def _record_refused(
@@ -234,62 +244,86 @@ def _duplicate_of(company: Company, parsed: ParsedEmail) -> InboundResult:
     return InboundResult(DUPLICATE, first["pk"], first["order_id"], "already received")
 
 
-def _act(
-    inbound: InboundEmail, parsed: ParsedEmail, company: Company, directory: routing.Directory
-) -> tuple[str, str, Order | None, Message | None]:
+@dataclass
+class _Plan:
+    """What a message will do, decided before it is recorded: ignored (and why), join
+    `order` (reopening it first when `reopen`), or open a new order."""
+
+    status: str
+    reason: str
+    sender: User | None = None
+    role: str | None = None
+    order: Order | None = None
+    previous_order: Order | None = None
+    reopen: bool = False
+    automatic: str = ""
+
+
+def _plan(parsed: ParsedEmail, company: Company, directory: routing.Directory) -> _Plan:
     if directory.is_own_address(parsed.from_address):
-        return Status.IGNORED, "own_address", None, None
+        return _Plan(Status.IGNORED, "own_address")
     if not company.is_active:
-        return Status.IGNORED, "company_inactive", None, None
+        return _Plan(Status.IGNORED, "company_inactive")
     automatic = parsed.automatic_reason
     sender, role, is_new = _sender_of(parsed, company, directory, automatic=bool(automatic))
     if sender is None:
         reason = f"automatic ({automatic}), unknown sender" if automatic else "unknown_sender"
-        return Status.IGNORED, reason, None, None
-    inbound.sender = sender
+        return _Plan(Status.IGNORED, reason)
     order, how = routing.order_for(
         parsed, company=company, sender=sender, company_role=role, is_new_sender=is_new
     )
-    body = parsed.display_text or parsed.title or _("(no text)")
-    previous_order = None
+    previous_order, reopen = None, False
     # Only the requester's own (human) mail decides the fate of a closed order; anybody
     # else's, or a machine's, is kept on it without reopening it.
     is_requester = order is not None and order.requester_id == sender.pk
     if is_requester and order.status == Order.Status.CLOSED and not automatic:
         if company.closed_order_reply == Company.ClosedOrderReply.REOPEN:
-            order = order_services.order_reopen(order=order, actor=sender)
-            how = "reopened"
+            reopen, how = True, "reopened"
         else:
             previous_order, order, how = order, None, "follow_up"
     if order is not None:
-        _link(inbound, order)  # first, so the e-mails announcing it answer this message
-        message = order_services.message_add_within_savepoint(
+        return _Plan(
+            Status.JOINED_ORDER,
+            _reason(how, automatic),
+            sender,
+            role,
+            order=order,
+            reopen=reopen,
+            automatic=automatic,
+        )
+    if automatic:
+        return _Plan(Status.IGNORED, f"automatic ({automatic})", sender)
+    return _Plan(Status.CREATED_ORDER, how, sender, role, previous_order=previous_order)
+
+
+def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company: Company) -> None:
+    body = parsed.display_text or parsed.title or _("(no text)")
+    sender = plan.sender
+    if plan.order is not None:
+        order = plan.order
+        if plan.reopen:
+            order = order_services.order_reopen(order=order, actor=sender)
+        inbound.order_message = order_services.message_add_within_savepoint(
             order=order,
             author=sender,
             body=body,
             channel=Message.Channel.EMAIL,
-            notify=not automatic,
+            notify=not plan.automatic,
         )
-        return Status.JOINED_ORDER, _reason(how, automatic), order, message
-    if automatic:
-        return Status.IGNORED, f"automatic ({automatic})", None, None
+        inbound.save(update_fields=["order_message", "updated_at"])
+        return
     order = order_services.order_create_within_savepoint(
         requester=sender,
         company=company,
         title=parsed.title or _("(no subject)"),
         description=body,
         channel=Order.Channel.EMAIL,
-        previous_order=previous_order,
-        requester_role=role,
+        previous_order=plan.previous_order,
+        requester_role=plan.role,
     )
-    _link(inbound, order)
-    _acknowledge(order, sender)
-    return Status.CREATED_ORDER, how, order, None
-
-
-def _link(inbound: InboundEmail, order: Order) -> None:
     inbound.order = order
-    inbound.save(update_fields=["order"])
+    inbound.save(update_fields=["order", "updated_at"])
+    _acknowledge(order, sender)
 
 
 def _reason(how: str, automatic: str) -> str:
