@@ -51,18 +51,6 @@ def thread_headers(order: Order, recipient_email: str) -> dict[str, str]:
     return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
 
 
-def is_rate_limited(recipient_email: str) -> bool:
-    """True when the address already got the hourly maximum of automatic e-mails."""
-    return _automatic_sent_last_hour(recipient_email) >= settings.EMAIL_AUTOMATIC_MAX_PER_HOUR
-
-
-def _automatic_sent_last_hour(recipient_email: str) -> int:
-    since = timezone.now() - timedelta(hours=1)
-    return OutboundEmail.objects.filter(
-        to=recipient_email, is_automatic=True, created_at__gte=since
-    ).count()
-
-
 def order_email_enqueue(
     *,
     order: Order,

@@ -113,36 +113,6 @@ def _our_sender_address() -> str:
     return normalise_address(settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1])
 
 
-def company_for_recipients(addresses: list[str]) -> Company | None:
-    """The company whose support address is among the recipients (first one listed wins)."""
-    wanted = [base_address(address) for address in addresses if address]
-    if not wanted:
-        return None
-    companies = {
-        company.support_lower: company
-        for company in Company.objects.annotate(support_lower=Lower("support_email")).filter(
-            support_lower__in=wanted
-        )
-    }
-    return next((companies[address] for address in wanted if address in companies), None)
-
-
-def is_own_address(address: str) -> bool:
-    """Mail from one of our addresses (a support address or our sender) is our own echo."""
-    address = base_address(address)
-    if address == _our_sender_address():
-        return True
-    return (
-        Company.objects.annotate(support_lower=Lower("support_email"))
-        .filter(support_lower=address)
-        .exists()
-    )
-
-
-def user_by_address(address: str) -> User | None:
-    return User.objects.filter(email=normalise_address(address)).first()
-
-
 def is_participant(user: User, order: Order, company_role: str | None = None) -> bool:
     """Requester, assignee, or an admin or agent of the order's company. With the user's
     role in the company already known (`company_role`), no query is needed."""
