@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import chart, load
+from bench import chart, inbound, load
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -82,7 +82,7 @@ SCENARIOS = [
 
 # Hook for scenario 9 (inbound e-mail, messages/s into one worker): a callable
 # `fn(env: dict, seconds: float) -> dict` with at least {"messages_per_second": float}.
-EXTRA_SCENARIOS: dict[str, object] = {}
+EXTRA_SCENARIOS: dict[str, object] = {"inbound": inbound.run}
 
 
 def log(message: str) -> None:
@@ -238,6 +238,8 @@ def run_size(database: str, orders: int, args) -> dict:
             )
         for name, hook in EXTRA_SCENARIOS.items():
             results[name] = hook(env, args.seconds)
+            if name == "inbound":
+                log(inbound.describe(orders, results[name]))
     finally:
         stop_server(server)
     log(f"{orders:>9,} 8 CSV export of open orders (staff)")
@@ -280,7 +282,7 @@ def table(sizes: list[int], results: dict) -> str:
             f"{e['rows_per_second']:,.0f} | {e['rss_growth_mb']:.1f} | {e['copy_seconds']:.2f} | "
             f"{e['ratio_to_copy']:.1f} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + inbound.table(sizes, results)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import insert_unless_conflict
 from core.emails import RenderedEmail
 from core.models import OutboundEmail
 
@@ -37,22 +38,15 @@ def outbox_enqueue(
     Call it inside the transaction of the change the e-mail announces: if that transaction
     rolls back, the row and the send vanish with it. The same `key` twice stores one row.
     """
-    with transaction.atomic():
-        outbound, created = OutboundEmail.objects.get_or_create(
-            key=key[:200],
-            defaults={
-                "to": to,
-                "subject": email.subject[:300],
-                "body_text": email.text,
-                "body_html": email.html,
-                "reply_to": reply_to,
-                "headers": headers or {},
-                "message_id": message_id or new_message_id(),
-                "is_automatic": is_automatic,
-            },
-        )
-        if created:
-            transaction.on_commit(lambda: _schedule_send(outbound.pk))
+    outbound, _created = outbox_insert(
+        key=key,
+        to=to,
+        email=email,
+        reply_to=reply_to,
+        headers=headers,
+        message_id=message_id,
+        is_automatic=is_automatic,
+    )
     return outbound
 
 
@@ -60,6 +54,36 @@ def outbox_schedule(email_id: int) -> None:
     """Queue the sending of one outbox e-mail now (the admin's "send again"). With the
     broker down nothing fails: the row stays pending for `outbox_flush`."""
     _schedule_send(email_id)
+
+
+def outbox_insert(
+    *,
+    key: str,
+    to: str,
+    email: RenderedEmail,
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    message_id: str | None = None,
+    is_automatic: bool = True,
+) -> tuple[OutboundEmail, bool]:
+    """`outbox_enqueue` that also says whether the row is new (False: the key was taken)."""
+    key = key[:200]
+    outbound = OutboundEmail(
+        key=key,
+        to=to,
+        subject=email.subject[:300],
+        body_text=email.text,
+        body_html=email.html,
+        reply_to=reply_to,
+        headers=headers or {},
+        message_id=message_id or new_message_id(),
+        is_automatic=is_automatic,
+    )
+    # One statement and no savepoint: the unique key turns a second enqueue into a no-op.
+    if insert_unless_conflict(outbound):
+        transaction.on_commit(lambda: _schedule_send(outbound.pk))
+        return outbound, True
+    return OutboundEmail.objects.get(key=key), False
 
 
 def _schedule_send(email_id: int) -> None:

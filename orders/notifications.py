@@ -5,6 +5,8 @@ sends nothing; each (event, recipient) pair is sent at most once.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 
@@ -22,7 +24,31 @@ def order_subject(order: Order) -> str:
     return f"[#{order.pk}] {order.title}"
 
 
+# Within `people_read_once()` (a batch of inbound e-mails, one transaction), the people of
+# a team or the admins of a company are read once instead of once per event.
+_people_memo: ContextVar[dict | None] = ContextVar("people_memo", default=None)
+
+
+@contextmanager
+def people_read_once():
+    token = _people_memo.set({})
+    try:
+        yield
+    finally:
+        _people_memo.reset(token)
+
+
 def _team_people(order: Order) -> list[User]:
+    memo = _people_memo.get()
+    if memo is None:
+        return _read_team_people(order)
+    key = (order.company_id, order.team_id)
+    if key not in memo:
+        memo[key] = _read_team_people(order)
+    return memo[key]
+
+
+def _read_team_people(order: Order) -> list[User]:
     if order.team_id:
         people = list(order.team.agents.filter(is_active=True))
         if order.team.lead_id:

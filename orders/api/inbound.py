@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from core.exceptions import DomainError, FieldError
 from orders.email import security
 from orders.email.parsing import UnreadableEmail, parse_json
-from orders.email.services import DUPLICATE, inbound_park, inbound_receive, inbound_receive_raw
+from orders.email.services import DUPLICATE, Incoming, inbound_receive_many, inbound_receive_raw
 from orders.models import InboundEmail
 
 RAW_MIME = "message/rfc822"
@@ -158,7 +158,11 @@ class InboundEmailView(APIView):
         if request.content_type.split(";")[0].strip().lower() == RAW_MIME:
             results = [inbound_receive_raw(raw=body)]
         else:
-            results = [self._receive_json(item) for item in self._json_items(body)]
+            # A batch is received in one transaction, each message in its own savepoint.
+            # One serializer checks every item (its fields are built once, not per item).
+            validator = InboundMessageSerializer()
+            items = self._json_items(body)
+            results = inbound_receive_many([self._incoming(item, validator) for item in items])
         return Response({"results": [result.as_dict() for result in results]})
 
     def _json_items(self, body: bytes) -> list:
@@ -177,13 +181,13 @@ class InboundEmailView(APIView):
             )
         return items
 
-    def _receive_json(self, item: dict):
+    def _incoming(self, item: dict, validator: InboundMessageSerializer) -> Incoming:
         raw = json.dumps(item, ensure_ascii=False).encode()
-        payload = InboundMessageSerializer(data=item)
-        if not payload.is_valid():
-            return inbound_park(raw=raw, reason=f"invalid message: {json.dumps(payload.errors)}")
         try:
-            parsed = parse_json(payload.validated_data)
+            data = validator.run_validation(item)
+        except serializers.ValidationError as exc:
+            return Incoming(raw=raw, unreadable=f"invalid message: {json.dumps(exc.detail)}")
+        try:
+            return Incoming(raw=raw, parsed=parse_json(data))
         except UnreadableEmail as exc:
-            return inbound_park(raw=raw, reason=str(exc))
-        return inbound_receive(parsed=parsed, raw=raw)
+            return Incoming(raw=raw, unreadable=str(exc))

@@ -10,18 +10,26 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import OperationalError, transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from companies.models import Company, Membership
+from core.db import insert_unless_conflict
 from core.emails import render_email
 from core.exceptions import DomainError
+from orders import notifications
 from orders import services as order_services
 from orders.email import routing
 from orders.email.outbound import order_email_enqueue
-from orders.email.parsing import ParsedEmail, UnreadableEmail, parse_mime, sanitize_html
+from orders.email.parsing import (
+    ParsedEmail,
+    UnreadableEmail,
+    normalise_address,
+    parse_mime,
+    sanitize_html,
+)
 from orders.models import InboundAttachment, InboundEmail, Message, Order
 
 logger = logging.getLogger(__name__)
@@ -43,6 +51,17 @@ class InboundResult:
         return asdict(self)
 
 
+@dataclass
+class Incoming:
+    """One message as it arrived: its raw content (kept when it must be parked), what the
+    parser made of it, or why it could not be read."""
+
+    raw: bytes
+    parsed: ParsedEmail | None = None
+    unreadable: str = ""
+    source: str = "api"
+
+
 def inbound_park(*, raw: bytes, reason: str, source: str = "api") -> InboundResult:
     """Keep a message nobody could read, with its raw content, for a person in the admin."""
     inbound = InboundEmail.objects.create(
@@ -60,21 +79,87 @@ def inbound_receive_raw(
     *, raw: bytes, source: str = "api", envelope_recipient: str = ""
 ) -> InboundResult:
     """Receive one raw MIME message (the webhook's message/rfc822 body, or a provider's)."""
+    return inbound_receive_many([incoming_from_raw(raw, source, envelope_recipient)])[0]
+
+
+def incoming_from_raw(raw: bytes, source: str = "api", envelope_recipient: str = "") -> Incoming:
     try:
         parsed = parse_mime(raw, envelope_recipient=envelope_recipient)
     except UnreadableEmail as exc:
-        return inbound_park(raw=raw, reason=str(exc), source=source)
-    return inbound_receive(parsed=parsed, raw=raw, source=source)
+        return Incoming(raw=raw, unreadable=str(exc), source=source)
+    return Incoming(raw=raw, parsed=parsed, source=source)
 
 
 def inbound_receive(*, parsed: ParsedEmail, raw: bytes, source: str = "api") -> InboundResult:
     """Receive one parsed message. Never raises for anything the message contains: a fault
     while handling it parks the message (its raw content kept) instead of failing."""
+    return inbound_receive_many([Incoming(raw=raw, parsed=parsed, source=source)])[0]
+
+
+def inbound_receive_many(messages: list[Incoming]) -> list[InboundResult]:
+    """Receive a batch of messages, one result each, in the order given.
+
+    The batch is one transaction (one commit, which is what a message costs most on a real
+    disk) and each message is one savepoint inside it: a message that fails is rolled back
+    alone and parked, the others are kept whole. Companies, senders and memberships are
+    read once for the batch (`routing.Directory`).
+
+    If the batch meets a lock conflict (a deadlock with another batch holding the same
+    messages or orders), it is rolled back whole and every message is received again in
+    its own transaction, so the outcome is the same as one message at a time.
+    """
+    if not messages:
+        return []
     try:
-        return _receive(parsed, raw, source)
+        with transaction.atomic(), notifications.people_read_once():
+            return _receive_all(messages)
+    except OperationalError:
+        if len(messages) == 1 or transaction.get_connection().in_atomic_block:
+            raise
+        logger.warning("Inbound batch met a lock conflict; receiving its messages one by one")
+        results = []
+        for message in messages:
+            with transaction.atomic():
+                results.extend(_receive_all([message]))
+        return results
+
+
+def _receive_all(messages: list[Incoming]) -> list[InboundResult]:
+    directory = routing.Directory([m.parsed for m in messages if m.parsed is not None])
+    return [_receive_one(message, directory) for message in messages]
+
+
+class _Refused(Exception):
+    """A service refused the message's action: its writes are rolled back and the message
+    is recorded as ignored, with the reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _receive_one(message: Incoming, directory: routing.Directory) -> InboundResult:
+    if message.parsed is None:
+        with transaction.atomic():
+            return inbound_park(raw=message.raw, reason=message.unreadable, source=message.source)
+    parsed, raw, source = message.parsed, message.raw, message.source
+    try:
+        with transaction.atomic():
+            result = _receive(parsed, raw, source, directory)
+        directory.keep()
+        return result
+    except _Refused as refused:
+        directory.forget()
+        with transaction.atomic():
+            return _record_refused(parsed, raw, source, directory, refused.reason)
+    except OperationalError:
+        directory.forget()
+        raise  # a lock conflict or a lost connection: the batch decides (see above)
     except Exception as exc:  # a message must never turn into a 500 and a retry storm
+        directory.forget()
         logger.exception("Inbound e-mail could not be handled; parking it")
-        return inbound_park(raw=raw, reason=f"{type(exc).__name__}: {exc}", source=source)
+        with transaction.atomic():
+            return inbound_park(raw=raw, reason=f"{type(exc).__name__}: {exc}", source=source)
 
 
 def _fields(parsed: ParsedEmail, raw: bytes, source: str) -> dict:
@@ -99,37 +184,54 @@ def _fields(parsed: ParsedEmail, raw: bytes, source: str) -> dict:
     }
 
 
-@transaction.atomic
-def _receive(parsed: ParsedEmail, raw: bytes, source: str) -> InboundResult:
-    company = routing.company_for_recipients([*parsed.to, *parsed.cc])
+def _receive(
+    parsed: ParsedEmail, raw: bytes, source: str, directory: routing.Directory
+) -> InboundResult:
+    company = directory.company_for_recipients([*parsed.to, *parsed.cc])
     if company is None:
         inbound = InboundEmail.objects.create(
             **_fields(parsed, raw, source), status=Status.IGNORED, reason="unknown_recipient"
         )
         return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
     try:
-        # The unique constraints make this insert the deduplication: a concurrent copy
-        # waits here for the first one's commit, then fails and reports the duplicate.
-        with transaction.atomic():
-            inbound = InboundEmail.objects.create(
-                **_fields(parsed, raw, source), company=company, status=Status.IGNORED
-            )
-    except IntegrityError:
-        return _duplicate_of(company, parsed)
-    try:
-        with transaction.atomic():
-            status, reason, order, message = _act(inbound, parsed, company)
-    except DomainError as exc:  # e.g. a service refused; its writes were rolled back
-        status, reason, order, message = Status.IGNORED, str(exc.message), None, None
-        inbound.sender = None
-    inbound.status, inbound.reason = status, reason[:300]
-    inbound.order, inbound.order_message = order, message
-    inbound.save(
-        update_fields=["status", "reason", "order", "order_message", "sender", "updated_at"]
+        plan = _plan(parsed, company, directory)
+    except DomainError as exc:  # e.g. a service refused: roll the message back, record why
+        raise _Refused(str(exc.message)) from exc
+    # The unique constraints make this insert the deduplication: a concurrent copy waits
+    # here for the first one's commit, then inserts nothing and reports the duplicate.
+    # Everything before it only reads, or creates the sender's account and membership
+    # (which a copy finds already there); nothing the message does happens before it.
+    inbound = InboundEmail(
+        **_fields(parsed, raw, source),
+        company=company,
+        sender=plan.sender,
+        order=plan.order,  # linked first, so the e-mails announcing it answer this message
+        status=plan.status,
+        reason=plan.reason[:300],
     )
-    if status != Status.IGNORED:
-        _store_attachments(inbound, parsed)
-    return InboundResult(status, inbound.pk, order.pk if order else None, inbound.reason)
+    if not insert_unless_conflict(inbound):
+        return _duplicate_of(company, parsed)
+    if plan.status == Status.IGNORED:
+        return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
+    try:
+        _carry_out(plan, inbound, parsed, company)
+    except DomainError as exc:
+        raise _Refused(str(exc.message)) from exc
+    _store_attachments(inbound, parsed)
+    order = inbound.order
+    return InboundResult(inbound.status, inbound.pk, order.pk if order else None, inbound.reason)
+
+
+def _record_refused(
+    parsed: ParsedEmail, raw: bytes, source: str, directory: routing.Directory, reason: str
+) -> InboundResult:
+    company = directory.company_for_recipients([*parsed.to, *parsed.cc])
+    inbound = InboundEmail(
+        **_fields(parsed, raw, source), company=company, status=Status.IGNORED, reason=reason[:300]
+    )
+    if not insert_unless_conflict(inbound):
+        return _duplicate_of(company, parsed)
+    return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
 
 
 def _duplicate_of(company: Company, parsed: ParsedEmail) -> InboundResult:
@@ -142,84 +244,123 @@ def _duplicate_of(company: Company, parsed: ParsedEmail) -> InboundResult:
     return InboundResult(DUPLICATE, first["pk"], first["order_id"], "already received")
 
 
-def _act(
-    inbound: InboundEmail, parsed: ParsedEmail, company: Company
-) -> tuple[str, str, Order | None, Message | None]:
-    if routing.is_own_address(parsed.from_address):
-        return Status.IGNORED, "own_address", None, None
+@dataclass
+class _Plan:
+    """What a message will do, decided before it is recorded: ignored (and why), join
+    `order` (reopening it first when `reopen`), or open a new order."""
+
+    status: str
+    reason: str
+    sender: User | None = None
+    role: str | None = None
+    order: Order | None = None
+    previous_order: Order | None = None
+    reopen: bool = False
+    automatic: str = ""
+
+
+def _plan(parsed: ParsedEmail, company: Company, directory: routing.Directory) -> _Plan:
+    if directory.is_own_address(parsed.from_address):
+        return _Plan(Status.IGNORED, "own_address")
     if not company.is_active:
-        return Status.IGNORED, "company_inactive", None, None
+        return _Plan(Status.IGNORED, "company_inactive")
     automatic = parsed.automatic_reason
-    sender = _sender_of(parsed, company, automatic=bool(automatic))
+    sender, role, is_new = _sender_of(parsed, company, directory, automatic=bool(automatic))
     if sender is None:
         reason = f"automatic ({automatic}), unknown sender" if automatic else "unknown_sender"
-        return Status.IGNORED, reason, None, None
-    inbound.sender = sender
-    order, how = routing.order_for(parsed, company=company, sender=sender)
-    body = parsed.display_text or parsed.title or _("(no text)")
-    previous_order = None
+        return _Plan(Status.IGNORED, reason)
+    order, how = routing.order_for(
+        parsed, company=company, sender=sender, company_role=role, is_new_sender=is_new
+    )
+    previous_order, reopen = None, False
     # Only the requester's own (human) mail decides the fate of a closed order; anybody
     # else's, or a machine's, is kept on it without reopening it.
     is_requester = order is not None and order.requester_id == sender.pk
     if is_requester and order.status == Order.Status.CLOSED and not automatic:
         if company.closed_order_reply == Company.ClosedOrderReply.REOPEN:
-            order = order_services.order_reopen(order=order, actor=sender)
-            how = "reopened"
+            reopen, how = True, "reopened"
         else:
             previous_order, order, how = order, None, "follow_up"
     if order is not None:
-        _link(inbound, order)  # first, so the e-mails announcing it answer this message
-        message = order_services.message_add(
+        return _Plan(
+            Status.JOINED_ORDER,
+            _reason(how, automatic),
+            sender,
+            role,
+            order=order,
+            reopen=reopen,
+            automatic=automatic,
+        )
+    if automatic:
+        return _Plan(Status.IGNORED, f"automatic ({automatic})", sender)
+    return _Plan(Status.CREATED_ORDER, how, sender, role, previous_order=previous_order)
+
+
+def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company: Company) -> None:
+    body = parsed.display_text or parsed.title or _("(no text)")
+    sender = plan.sender
+    if plan.order is not None:
+        order = plan.order
+        if plan.reopen:
+            order = order_services.order_reopen(order=order, actor=sender)
+        inbound.order_message = order_services.message_add_within_savepoint(
             order=order,
             author=sender,
             body=body,
             channel=Message.Channel.EMAIL,
-            notify=not automatic,
+            notify=not plan.automatic,
         )
-        return Status.JOINED_ORDER, _reason(how, automatic), order, message
-    if automatic:
-        return Status.IGNORED, f"automatic ({automatic})", None, None
-    order = order_services.order_create(
+        inbound.save(update_fields=["order_message", "updated_at"])
+        return
+    order = order_services.order_create_within_savepoint(
         requester=sender,
         company=company,
         title=parsed.title or _("(no subject)"),
         description=body,
         channel=Order.Channel.EMAIL,
-        previous_order=previous_order,
+        previous_order=plan.previous_order,
+        requester_role=plan.role,
     )
-    _link(inbound, order)
-    _acknowledge(order, sender)
-    return Status.CREATED_ORDER, how, order, None
-
-
-def _link(inbound: InboundEmail, order: Order) -> None:
     inbound.order = order
-    inbound.save(update_fields=["order"])
+    inbound.save(update_fields=["order", "updated_at"])
+    _acknowledge(order, sender)
 
 
 def _reason(how: str, automatic: str) -> str:
     return f"{how}; automatic ({automatic}): nobody notified" if automatic else how
 
 
-def _sender_of(parsed: ParsedEmail, company: Company, *, automatic: bool) -> User | None:
-    """The sender's account, made a requester of the company when it allows that. A
-    machine (bounce, auto-reply) never gets an account or a membership."""
-    sender = routing.user_by_address(parsed.from_address)
-    if sender is not None and Membership.objects.filter(company=company, user=sender).exists():
-        return sender
+def _sender_of(
+    parsed: ParsedEmail, company: Company, directory: routing.Directory, *, automatic: bool
+) -> tuple[User | None, str | None, bool]:
+    """The sender's account and role in the company (made a requester when the company
+    allows that), and whether this message created the account. A machine (bounce,
+    auto-reply) never gets an account or a membership."""
+    sender = directory.user(parsed.from_address)
+    role = directory.role(company, sender) if sender is not None else None
+    if role is not None:
+        return sender, role, False
     if automatic or not company.accepts_new_requesters_by_email:
-        return None
+        return None, None, False
+    is_new = False
     if sender is None:
-        name = parsed.from_name or parsed.from_address.split("@")[0]
-        try:
-            with transaction.atomic():
-                sender = User.objects.create_user(parsed.from_address, password=None, name=name)
-        except IntegrityError:  # another message from the same new sender got there first
-            sender = User.objects.get(email=parsed.from_address)
-    Membership.objects.get_or_create(
-        company=company, user=sender, defaults={"role": Membership.Role.REQUESTER}
-    )
-    return sender
+        address = normalise_address(parsed.from_address)
+        sender = User(email=address, name=parsed.from_name or address.split("@")[0])
+        sender.set_unusable_password()  # they take part by e-mail
+        # Another message from the same new sender may have got there first.
+        is_new = insert_unless_conflict(sender)
+        if not is_new:
+            sender = User.objects.get(email=address)
+        directory.add_user(sender)
+    membership = Membership(company=company, user=sender, role=Membership.Role.REQUESTER)
+    if insert_unless_conflict(membership):
+        role = membership.role
+    else:  # a member already, concurrently made
+        role = Membership.objects.filter(company=company, user=sender).values_list(
+            "role", flat=True
+        )[0]
+    directory.add_role(company, sender, role)
+    return sender, role, is_new
 
 
 def _acknowledge(order: Order, requester: User) -> None:
