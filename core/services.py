@@ -94,7 +94,9 @@ def _schedule_send(email_id: int) -> None:
         # instead of holding the request for a second of retries.
         outbox_send.apply_async((email_id,), retry=False)
     except Exception:  # broker down: the row stays pending and outbox_flush sends it later
-        logger.warning("Could not queue outbound e-mail %s; it stays in the outbox", email_id)
+        logger.warning(
+            "Could not queue outbound e-mail %s; it stays in the outbox", email_id, exc_info=True
+        )
 
 
 def outbox_deliver(*, email_id: int) -> bool:
