@@ -1,5 +1,6 @@
 import django_filters
 
+from core.filters import IsoDateTimeFromToRangeFilter
 from orders.models import Order
 
 
@@ -16,7 +17,7 @@ class OrderFilter(django_filters.FilterSet):
     assignee = django_filters.NumberFilter(field_name="assignee_id")
     requester = django_filters.NumberFilter(field_name="requester_id")
     company = django_filters.NumberFilter(field_name="company_id")
-    created = django_filters.IsoDateTimeFromToRangeFilter(
+    created = IsoDateTimeFromToRangeFilter(
         field_name="created_at", help_text="created_after / created_before (ISO 8601)"
     )
     ordering = django_filters.OrderingFilter(

@@ -1,0 +1,65 @@
+"""Filters every app shares, and the filter backend of every list.
+
+`IsoDateTimeFilter` and `IsoDateTimeFromToRangeFilter` are django-filter's, except that the
+parsed value is converted to UTC: PostgreSQL refuses offsets beyond ±15:59 (`+21:18` is valid
+ISO 8601), and a value that does not fit in a datetime once in UTC (`0001-01-01T00:00+05:00`)
+is an invalid value (400), not a server error.
+"""
+
+from datetime import UTC
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UTCIsoDateTimeRangeField(IsoDateTimeRangeField):
+    def __init__(self, *args, **kwargs):
+        fields = (UTCIsoDateTimeField(), UTCIsoDateTimeField())
+        RangeField.__init__(self, fields, *args, **kwargs)
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
+class IsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    field_class = UTCIsoDateTimeRangeField
+
+
+BOOLEAN_VALUES = {"true", "false", "1", "0"}
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a boolean filter given a value that is not
+    `true`, `false`, `1` or `0` is refused (400) instead of being ignored, so a typo never
+    silently widens a list."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        errors = {
+            name: [_("Must be true or false.")]
+            for name, filter_ in filterset.filters.items()
+            if isinstance(filter_, django_filters.BooleanFilter)
+            and name in request.query_params
+            and any(v.lower() not in BOOLEAN_VALUES for v in request.query_params.getlist(name))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return filterset

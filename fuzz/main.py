@@ -1,0 +1,290 @@
+"""Schema fuzzing (docs/security.md, "Schema fuzzing").
+
+Seeds one PostgreSQL database with the demo world (`manage.py seed_demo`: companies with an
+admin, agents and requesters, an NGO with its owner, events and donations, a home with its
+admin, payment methods, orders, bills...), keeps it as a template, and for each role copies
+it, serves the copy under gunicorn on 127.0.0.1 and runs schemathesis' `st run` over every
+operation of /api/schema/ with that role's access token: examples, coverage, fuzzing and the
+stateful phase (links inferred between create and read/update/delete), every check, a fixed
+seed. Two roles run at a time (one per core), each against its own database and server, with
+one schemathesis worker, so a run is repeatable. Exits non-zero on any failure.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from core.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("FUZZ_PG", "postgres://postgres@127.0.0.1:5432")
+
+ST = str(Path(sys.executable).with_name("st"))
+
+# (role, demo login or None for anonymous). Every role fuzzes every operation but the two
+# that end its own session (they would turn the rest of its run into 401s); those two run
+# last, as a person of their own (`session`).
+ROLES = [
+    ("staff", "staff@mutirao.demo"),
+    ("company-admin", "admin@softclient.demo"),
+    ("agent", "lead@softclient.demo"),
+    ("requester", "user@softclient.demo"),
+    ("ngo-owner", "ongowner@mutirao.demo"),
+    ("home-admin", "home@mutirao.demo"),
+    ("anonymous", None),
+    ("session", "pessoa@mutirao.demo"),
+]
+SESSION_ENDERS = ["^/api/v1/auth/logout-all$", "^/api/v1/users/me$"]
+
+# Checks that do not apply here, and why (also in docs/security.md):
+# - positive_data_acceptance: it expects every schema-valid body to be accepted, but the
+#   schema cannot say that a CNPJ's or card number's check digits must be right, that a
+#   foreign key must exist and be visible to the caller, or that a password must not be
+#   common; those are refused with 400 by design. Invalid data being refused is still checked
+#   (negative_data_rejection).
+EXCLUDED_CHECKS = ["positive_data_acceptance"]
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[fuzz] {message}\n")
+    sys.stderr.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def psql(sql: str, database: str = "postgres") -> None:
+    subprocess.run(
+        ["psql", f"{PG}/{database}", "-Atqc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def app_env(database: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        SECRET_KEY="fuzz-only-" + "x" * 50,
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"{PG}/{database}",
+        LOG_LEVEL="ERROR",
+        PYTHONWARNINGS="ignore::UserWarning",
+        EMAIL_URL="dummymail://",
+        CELERY_BROKER_URL="",
+        CACHE_URL="",
+        REDIS_URL="",
+        JWT_ACCESS_MINUTES="120",
+        # Thousands of requests from one address in a few minutes: raise the limits so the
+        # fuzzer reaches the views. Throttling itself is tested in accounts/tests.
+        THROTTLE_LOGIN="100000/min",
+        THROTTLE_LOGIN_EMAIL="100000/min",
+        THROTTLE_REGISTER="100000/min",
+        THROTTLE_REGISTER_EMAIL="100000/min",
+        THROTTLE_DONATIONS="100000/min",
+        AXES_FAILURE_LIMIT="100000",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def seed_template(database: str) -> None:
+    log(f"{database}: creating, migrating and seeding the demo world")
+    psql(f'DROP DATABASE IF EXISTS "{database}"')
+    psql(f'CREATE DATABASE "{database}"')
+    env = app_env(database)
+    for args in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def start_server(env: dict, port: int, log_file: Path) -> subprocess.Popen:
+    with log_file.open("w") as server_log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(150):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({server.returncode}): is port {port} taken?")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def login(port: int, email: str) -> str:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/login",
+        data=json.dumps({"email": email, "password": DEMO_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["access"]
+
+
+def number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    return int(found.group(1)) if found else 0
+
+
+def fuzz_role(role: str, email: str | None, args, template: str) -> dict:
+    database = f"{args.db}_{role.replace('-', '_')}"
+    psql(f'DROP DATABASE IF EXISTS "{database}"')
+    psql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    port = free_port()
+    env = app_env(database)
+    out = Path(args.out) / role
+    out.mkdir(parents=True, exist_ok=True)
+    server = start_server(env, port, out / "server.log")
+    started = time.monotonic()
+    try:
+        command = [
+            ST,
+            "run",
+            f"http://127.0.0.1:{port}/api/schema/",
+            "--checks",
+            "all",
+            "--exclude-checks",
+            ",".join(EXCLUDED_CHECKS),
+            "--seed",
+            str(args.seed),
+            "--max-examples",
+            str(args.max_examples),
+            "--phases",
+            args.phases,
+            "--workers",
+            "1",
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(out),
+        ]
+        if email:
+            command += ["--header", f"Authorization: Bearer {login(port, email)}"]
+        if role == "session":
+            for path in SESSION_ENDERS:
+                command += ["--include-path-regex", path]
+        elif email:
+            for path in SESSION_ENDERS:
+                command += ["--exclude-path-regex", path]
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+    finally:
+        stop_server(server)
+        psql(f'DROP DATABASE IF EXISTS "{database}"')
+    output = result.stdout + result.stderr
+    (out / "output.txt").write_text(output)
+    summary = {
+        "role": role,
+        "exit": result.returncode,
+        "operations": number(r"Tested:\s+(\d+)", output),
+        "cases": number(r"(\d+) generated", output),
+        "scenarios": number(r"Scenarios:\s+(\d+)", output),
+        "links": number(r"API Links:\s+(\d+) covered", output),
+        "failures": number(r"(\d+) unique failures", output),
+        "seconds": round(time.monotonic() - started),
+    }
+    if result.returncode != 0 and not summary["failures"]:
+        summary["failures"] = 1  # an error (not a failed check) still fails the run
+    log(
+        f"{role}: {summary['operations']} operations, {summary['cases']} test cases, "
+        f"{summary['scenarios']} stateful scenarios, {summary['failures']} failures "
+        f"in {summary['seconds']}s (exit {result.returncode})"
+    )
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default=os.environ.get("FUZZ_DB", "mutirao_fuzz"))
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261123")))
+    parser.add_argument(
+        "--max-examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "10"))
+    )
+    parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
+    parser.add_argument("--roles", default=",".join(role for role, _ in ROLES))
+    parser.add_argument("--jobs", type=int, default=2, help="roles fuzzed at a time")
+    parser.add_argument("--out", default=str(ROOT / "test-output" / "fuzz"))
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    template = f"{args.db}_template"
+    seed_template(template)
+    chosen = [(role, email) for role, email in ROLES if role in args.roles.split(",")]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(lambda pair: fuzz_role(*pair, args, template), chosen))
+    psql(f'DROP DATABASE IF EXISTS "{template}"')
+
+    width = max(len(result["role"]) for result in results)
+    print(f"\nSchema fuzzing: seed {args.seed}, {args.max_examples} examples per operation")
+    print(f"{'role'.ljust(width)}  operations  test cases  stateful scenarios  failures  seconds")
+    for r in results:
+        print(
+            f"{r['role'].ljust(width)}  {r['operations']:>10}  {r['cases']:>10}  "
+            f"{r['scenarios']:>18}  {r['failures']:>8}  {r['seconds']:>7}"
+        )
+    failures = sum(r["failures"] for r in results)
+    print(
+        f"{'total'.ljust(width)}  {sum(r['operations'] for r in results):>10}  "
+        f"{sum(r['cases'] for r in results):>10}  {sum(r['scenarios'] for r in results):>18}  "
+        f"{failures:>8}  {round(time.monotonic() - started):>7}"
+    )
+    print(f"Reports (JUnit and console output per role): {args.out}")
+    if failures:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
