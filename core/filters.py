@@ -42,24 +42,42 @@ class IsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
 
 
 BOOLEAN_VALUES = {"true", "false", "1", "0"}
+# Free text, where an empty value is a value; every other filter is typed.
+TEXT_FILTERS = (django_filters.CharFilter, django_filters.OrderingFilter)
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, except that a boolean filter given a value that is not
-    `true`, `false`, `1` or `0` is refused (400) instead of being ignored, so a typo never
-    silently widens a list."""
+    """django-filter's backend, except that a typed filter (date, number, choice, yes/no)
+    given an empty value, or a yes/no filter given anything but `true`, `false`, `1` or `0`,
+    is refused (400) instead of being ignored, so a typo never silently widens a list."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is None:
             return None
-        errors = {
-            name: [_("Must be true or false.")]
-            for name, filter_ in filterset.filters.items()
-            if isinstance(filter_, django_filters.BooleanFilter)
-            and name in request.query_params
-            and any(v.lower() not in BOOLEAN_VALUES for v in request.query_params.getlist(name))
-        }
+        errors = {}
+        for filter_name, filter_ in filterset.filters.items():
+            if isinstance(filter_, TEXT_FILTERS):
+                continue
+            widget = filter_.field.widget
+            suffixes = getattr(widget, "suffixes", None)  # a range: `created_after`, ...
+            names = (
+                [widget.suffixed(filter_name, s) for s in suffixes] if suffixes else [filter_name]
+            )
+            for name in names:
+                self._check(name, filter_, request.query_params.getlist(name), errors)
         if errors:
             raise serializers.ValidationError(errors)
         return filterset
+
+    @staticmethod
+    def _check(name, filter_, values, errors) -> None:
+        if not values:
+            return
+        if "" in values:
+            # django-filter would skip the filter; for a typed one that is a client bug.
+            errors[name] = [_("This field may not be blank.")]
+        elif isinstance(filter_, django_filters.BooleanFilter) and any(
+            value.lower() not in BOOLEAN_VALUES for value in values
+        ):
+            errors[name] = [_("Must be true or false.")]

@@ -12,7 +12,8 @@ postprocessing hook adds them to each operation by what the operation has:
 - 409 on every write (the object's state forbids it), 415 when it takes a body;
 - 429 when its view is throttled (see `DEFAULT_THROTTLE_RATES`).
 
-A response an operation already declares (e.g. 402 on donations) is left as it is.
+A response an operation already declares (e.g. 402 on donations) is left as it is. Times
+(`format: time`) become a pattern, see TIME_PATTERN.
 """
 
 from typing import Any
@@ -60,8 +61,26 @@ def _throttled_operations(generator) -> set[tuple[str, str]]:
     return throttled
 
 
+# DRF writes times as `HH:MM[:SS[.ffffff]]`, with no offset; OpenAPI's `format: time` is
+# RFC 3339's full-time, which needs one, so validators would refuse every time we send.
+TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+
+
+def _local_times(node) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            del node["format"]
+            node["pattern"] = TIME_PATTERN
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
 def declare_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: see the module docstring."""
+    _local_times(result)
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
     ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
     throttled = _throttled_operations(generator)

@@ -1,0 +1,46 @@
+"""schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS=fuzz.hooks).
+
+`negative_data_rejection_except_coercion` is schemathesis' `negative_data_rejection` minus
+two kinds of case that Django REST framework accepts by design, so not defects:
+- a JSON number sent for a text field is taken as its text (`"description": 0` is stored
+  as "0"; DRF's CharField);
+- an empty optional field of a multipart or urlencoded form counts as not sent (HTML forms
+  send every field, filled or not), so its default applies.
+Every other invalid input must still be refused. fuzz/main.py runs this check in
+place of the built-in one; docs/security.md says why.
+"""
+
+import schemathesis
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
+from schemathesis.specs.openapi.checks import negative_data_rejection
+
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _accepted_by_design(case) -> bool:
+    meta = case.meta
+    data = meta.phase.data if meta is not None else None
+    if not isinstance(data, CoveragePhaseData):
+        return False
+    if not isinstance(case.body, dict) or not data.location or "/properties/" not in data.location:
+        return False
+    name = data.location.rsplit("/properties/", 1)[1].split("/")[0]
+    value = case.body.get(name)
+    if value == "" and (case.media_type or "").startswith(FORMS):
+        return True
+    if data.scenario != CoverageScenario.INCORRECT_TYPE:
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    for body in case.operation.body:
+        if body.media_type == case.media_type and isinstance(body.resolved_schema, dict):
+            field = body.resolved_schema.get("properties", {}).get(name, {})
+            return isinstance(field, dict) and field.get("type") == "string"
+    return False
+
+
+@schemathesis.check
+def negative_data_rejection_except_coercion(ctx, response, case):
+    if _accepted_by_design(case):
+        return None
+    return negative_data_rejection(ctx, response, case)
