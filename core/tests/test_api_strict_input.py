@@ -151,3 +151,10 @@ def test_the_schema_declares_times_as_drf_writes_them(api_client):
 
     assert "format" not in routine["time_limit"]
     assert routine["time_limit"]["pattern"] == r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+
+
+def test_the_schema_marks_what_can_be_null_as_nullable(api_client):
+    schemas = _schema(api_client)["components"]["schemas"]
+
+    assert schemas["Team"]["properties"]["lead"]["nullable"] is True
+    assert schemas["Task"]["properties"]["assignee_name"]["nullable"] is True
