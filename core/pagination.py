@@ -6,8 +6,9 @@ from rest_framework.exceptions import ValidationError
 class PageNumberPagination(pagination.PageNumberPagination):
     """`page` and `page_size` (at most 100); answers `count`, `next`, `previous`, `results`.
 
-    A `page_size` that is not a positive integer is refused (400) rather than silently
-    replaced by the default; a larger one is capped at `max_page_size`."""
+    A `page_size` that is not a positive integer, or an empty `page`, is refused (400) rather
+    than silently replaced by the default; a larger `page_size` is capped at `max_page_size`.
+    A `page` that is not a number, or past the end, stays DRF's 404."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -24,6 +25,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if size < 1:
             raise ValidationError({self.page_size_query_param: [_("Must be a positive integer.")]})
         return min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: [_("Must be a positive integer.")]})
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -36,6 +36,13 @@ def test_a_page_size_that_is_not_a_positive_integer_is_refused(api_client, page_
     assert response.json()["errors"] == {"page_size": ["Must be a positive integer."]}
 
 
+def test_an_empty_page_is_refused(api_client):
+    response = api_client.get("/api/v1/ongs", {"page": ""})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page": ["Must be a positive integer."]}
+
+
 def test_a_huge_page_size_is_capped(api_client):
     OngFactory.create_batch(3)
 
