@@ -10,6 +10,7 @@ postprocessing hook adds them to each operation by what the operation has:
 - 404 when it has path parameters (unknown or invisible object), pages (`page` past the end)
   or a `format` parameter (a format no renderer offers);
 - 409 on every write (the object's state forbids it), 415 when it takes a body;
+- 422 when it takes an `Idempotency-Key` (the key was used for a different request);
 - 429 when its view is throttled (see `DEFAULT_THROTTLE_RATES`).
 
 A response an operation already declares (e.g. 402 on donations) is left as it is. Times
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     "404": "No such object among those the caller can see, or a page past the end.",
     "409": "The object's current state does not allow this.",
     "415": "The body's content type is not accepted.",
+    "422": "This Idempotency-Key was already used for a different request.",
     "429": "Too many requests; retry after the `Retry-After` header's seconds.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -110,6 +112,11 @@ def declare_error_responses(result, generator, request, public):
                 codes.add("409")
             if body:
                 codes.add("415")
+            if any(
+                p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
+                for p in parameters
+            ):
+                codes.add("422")
             if (path, method) in throttled:
                 codes.add("429")
             responses = operation.setdefault("responses", {})

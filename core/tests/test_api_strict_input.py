@@ -142,6 +142,7 @@ def test_the_schema_declares_the_error_responses_of_every_operation(api_client):
         if "requestBody" in operation:
             assert {"400", "415"} <= responses.keys(), (path, method)
     assert "429" in schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "422" in schema["paths"]["/api/v1/ongs/{ong_pk}/donations"]["post"]["responses"]
     assert "429" not in schema["paths"]["/api/v1/orders"]["get"]["responses"]
 
 
