@@ -4,10 +4,11 @@ Seeds one PostgreSQL database with the demo world (`manage.py seed_demo`: compan
 admin, agents and requesters, an NGO with its owner, events and donations, a home with its
 admin, payment methods, orders, bills...), keeps it as a template, and for each role copies
 it, serves the copy under gunicorn on 127.0.0.1 and runs schemathesis' `st run` over every
-operation of /api/schema/ with that role's access token: examples, coverage, fuzzing and the
-stateful phase (links inferred between create and read/update/delete), every check, a fixed
-seed. Two roles run at a time (one per core), each against its own database and server, with
-one schemathesis worker, so a run is repeatable. Exits non-zero on any failure.
+operation of /api/schema/ with that role's access token: fuzzing and the stateful phase
+(links inferred between create and read/update/delete) everywhere, the coverage phase on the
+operations the role owns (see ROLES), every check, a fixed seed. Two roles run at a time
+(one per core), each against its own database and server with one schemathesis worker, so
+the generated inputs repeat from run to run. Exits non-zero on any failure.
 """
 
 import argparse
