@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-faults lint format bench bench-smoke install migrate demo messages audit clean
+.PHONY: run test test-faults lint format fuzz bench bench-smoke install migrate demo messages audit clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Schema fuzzing (docs/security.md): every operation as every role, on PostgreSQL (~4 min).
+fuzz: install
+	fuzz/run
 
 ## Recompile the pt-BR translations after editing an app's locale/ files.
 messages: install

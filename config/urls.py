@@ -20,4 +20,5 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

@@ -96,7 +96,7 @@ class MemberRoleSerializer(serializers.Serializer):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    lead = UserSummarySerializer(read_only=True)
+    lead = UserSummarySerializer(read_only=True, allow_null=True)
     agents = UserSummarySerializer(many=True, read_only=True)
 
     class Meta:

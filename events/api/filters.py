@@ -1,15 +1,15 @@
 import django_filters
 
 from accounts.models import User
-from core.filters import IdFilter
+from core.filters import IdFilter, IsoDateTimeFilter
 from events.models import Event, Registration
 
 
 class EventFilter(django_filters.FilterSet):
     # A plain number, not a choice: an unknown and a hidden NGO id both give an empty page.
     ong = IdFilter(field_name="ong_id")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     upcoming = django_filters.BooleanFilter(method="filter_upcoming")
 
     class Meta:

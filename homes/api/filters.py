@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import F, Window
 from django.db.models.functions import Rank
 
-from core.filters import IdFilter
+from core.filters import IdFilter, IsoDateTimeFilter
 from homes import selectors
 from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
 
@@ -25,8 +25,8 @@ class LeaderboardFilter(django_filters.FilterSet):
     """`since`/`until` choose the period whose completed tasks count; `rank` is computed
     over the filtered members (1 = most points; ties share a rank)."""
 
-    since = django_filters.IsoDateTimeFilter(method="_period")
-    until = django_filters.IsoDateTimeFilter(method="_period")
+    since = IsoDateTimeFilter(method="_period")
+    until = IsoDateTimeFilter(method="_period")
 
     class Meta:
         model = HomeMember
@@ -48,8 +48,8 @@ class LeaderboardFilter(django_filters.FilterSet):
 
 class TaskFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Task.Status.choices)
-    due_from = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_to = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_from = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_to = IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     # Plain ids, not model choices: an unknown id filters to nothing instead of telling
     # the caller whether it exists.
     assignee = IdFilter(field_name="assignee_id")

@@ -209,7 +209,9 @@ class RoutineWriteSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    assignee_name = serializers.CharField(source="assignee.name", read_only=True, default=None)
+    assignee_name = serializers.CharField(
+        source="assignee.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Task

@@ -1,5 +1,6 @@
 import django_filters
 
+from core.filters import IsoDateTimeFilter
 from ongs.models import Ong, Withdrawal
 
 
@@ -13,8 +14,8 @@ class OngFilter(django_filters.FilterSet):
 
 
 class WithdrawalFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Withdrawal

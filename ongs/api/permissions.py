@@ -17,13 +17,9 @@ class OngRolePermission(RolePermission):
         return ong_roles_of(request.user, ong)
 
 
-class ReadOnlyOrAuthenticated(permissions.BasePermission):
-    """Public reads (anonymous included); every write needs a logged-in user."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_authenticated)
+# Public reads (anonymous included); every write needs a logged-in user. DRF's own class, so
+# the OpenAPI schema shows the reads as open to anonymous callers too.
+ReadOnlyOrAuthenticated = permissions.IsAuthenticatedOrReadOnly
 
 
 class ManagedOngMixin:

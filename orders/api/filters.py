@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import IdFilter
+from core.filters import IdFilter, IsoDateTimeFromToRangeFilter
 from orders.models import Order
 
 
@@ -17,7 +17,7 @@ class OrderFilter(django_filters.FilterSet):
     assignee = IdFilter(field_name="assignee_id")
     requester = IdFilter(field_name="requester_id")
     company = IdFilter(field_name="company_id")
-    created = django_filters.IsoDateTimeFromToRangeFilter(
+    created = IsoDateTimeFromToRangeFilter(
         field_name="created_at", help_text="created_after / created_before (ISO 8601)"
     )
     ordering = django_filters.OrderingFilter(

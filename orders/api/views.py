@@ -1,7 +1,6 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +14,7 @@ from accounts.selectors import user_get_visible_to
 from companies.models import Membership
 from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
 from core.exceptions import FieldError
+from core.filters import FilterBackend
 from core.pagination import PageNumberPagination
 from orders import reports, selectors, services
 from orders.api import serializers
@@ -97,7 +97,7 @@ class OrderViewSet(
     pagination_class = OrderPagination
     permission_classes = [*viewsets.GenericViewSet.permission_classes, OrderRolePermission]
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [FilterBackend, SearchFilter]
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
     required_roles = {
@@ -286,7 +286,7 @@ class UserOrderListView(_StableOrderingMixin, mixins.ListModelMixin, viewsets.Ge
 
     serializer_class = serializers.OrderListSerializer
     pagination_class = OrderPagination
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [FilterBackend, SearchFilter]
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
 

@@ -1,0 +1,67 @@
+"""schemathesis hooks of `make fuzz` (loaded through SCHEMATHESIS_HOOKS=fuzz.hooks).
+
+`negative_data_rejection_except_coercion` is schemathesis' `negative_data_rejection` minus
+two kinds of case that Django REST framework accepts by design, so not defects:
+- a JSON number sent for a text field is taken as its text (`"description": 0` is stored
+  as "0"; DRF's CharField);
+- an empty optional field of a multipart or urlencoded form counts as not sent (HTML forms
+  send every field, filled or not), so its default applies.
+Every other invalid input must still be refused.
+
+`use_after_free_except_deactivation` is schemathesis' `use_after_free` except under
+`companies/{…}`, `ongs/{…}` and `events/{…}`: there DELETE deactivates (docs/orders.md,
+docs/ngos.md); the object leaves the public lists but its admins and staff keep reading it
+and what hangs under it (members, teams, balance, withdrawals, participants) and may
+reactivate it, so "a deleted object is gone" does not hold there by design.
+
+fuzz/main.py runs both in place of the built-in ones; docs/security.md says why.
+"""
+
+import re
+
+import schemathesis
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
+from schemathesis.specs.openapi.checks import negative_data_rejection, use_after_free
+
+DEACTIVATED_NOT_DELETED = re.compile(r"^/api/v1/(companies|ongs|events)/\{[a-z_]+\}")
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _accepted_by_design(case) -> bool:
+    meta = case.meta
+    data = meta.phase.data if meta is not None else None
+    location = getattr(data, "location", None)
+    if not isinstance(case.body, dict) or not location or "/properties/" not in location:
+        return False
+    name = location.rsplit("/properties/", 1)[1].split("/")[0]
+    value = case.body.get(name)
+    if (case.media_type or "").startswith(FORMS):
+        # A repeated form field: DRF reads the last value.
+        last = value[-1] if isinstance(value, list) and value else value
+        if last == "":
+            return True
+    if not isinstance(data, CoveragePhaseData):
+        return False
+    if data.scenario != CoverageScenario.INCORRECT_TYPE:
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    for body in case.operation.body:
+        if body.media_type == case.media_type and isinstance(body.resolved_schema, dict):
+            field = body.resolved_schema.get("properties", {}).get(name, {})
+            return isinstance(field, dict) and field.get("type") == "string"
+    return False
+
+
+@schemathesis.check
+def negative_data_rejection_except_coercion(ctx, response, case):
+    if _accepted_by_design(case):
+        return None
+    return negative_data_rejection(ctx, response, case)
+
+
+@schemathesis.check
+def use_after_free_except_deactivation(ctx, response, case):
+    if DEACTIVATED_NOT_DELETED.match(case.operation.path):
+        return None
+    return use_after_free(ctx, response, case)
