@@ -108,9 +108,34 @@ def test_hand_written_list_row_matches_the_generic_serializer(tenant, zone):
         assignee=tenant.agent,
         solution="done",
     )
-    rows = Order.objects.select_related("company", "requester", "team", "assignee")
+    Order.objects.update(taken_at=timezone.now(), closed_at=timezone.now())
+    tenant.company.trading_name = ""  # the name falls back to the legal name
+    tenant.company.save()
+    orders = Order.objects.order_by("id")
     with timezone.override(zone):
-        for order in rows:
-            order.taken_at = order.closed_at = order.created_at
-            assert OrderListSerializer(order).data == _OrderBaseSerializer(order).data
-    assert rows.count() == 2
+        rows = OrderListSerializer.rows(orders.values_list(*OrderListSerializer.COLUMNS))
+        generic = [
+            _OrderBaseSerializer(order).data
+            for order in orders.select_related("company", "requester", "team", "assignee")
+        ]
+    assert len(rows) == 2
+    assert rows == generic
+
+
+def test_list_json_is_the_generic_serializers(client_for, tenant):
+    """The whole page, as bytes on the wire, says what DRF's serializer would."""
+    import json
+
+    from orders.api.serializers import _OrderBaseSerializer
+    from orders.models import Order
+
+    OrderFactory.create_batch(3, company=tenant.company, title="Impressora “sem” tinta\u2028")
+    response = client_for(tenant.admin).get("/api/v1/orders", {"page_size": 2, "page": 2})
+
+    expected = [
+        _OrderBaseSerializer(order).data
+        for order in Order.objects.order_by("-created_at", "-id")[2:]
+    ]
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["results"] == json.loads(json.dumps(expected))
+    assert b"\\u2028" in response.content and "\u2028".encode() not in response.content
