@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from companies.models import Company, Team
+from core.rows import iso
 from orders.models import Message, Order, OrderEvent
 
 
@@ -54,14 +55,6 @@ class _OrderBaseSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
-
-
-def _iso(value, zone):
-    """A datetime as DRF writes it: in the current time zone, `Z` for UTC."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class OrderListSerializer(_OrderBaseSerializer):
@@ -116,10 +109,10 @@ class OrderListSerializer(_OrderBaseSerializer):
                 "status": status,
                 "priority": priority,
                 "channel": channel,
-                "created_at": _iso(created_at, zone),
-                "updated_at": _iso(updated_at, zone),
-                "taken_at": _iso(taken_at, zone),
-                "closed_at": _iso(closed_at, zone),
+                "created_at": iso(created_at, zone),
+                "updated_at": iso(updated_at, zone),
+                "taken_at": iso(taken_at, zone),
+                "closed_at": iso(closed_at, zone),
             }
             for (
                 pk,
