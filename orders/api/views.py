@@ -1,4 +1,4 @@
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,7 @@ Role = Membership.Role
 
 # Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
 EXACT_COUNT_UP_TO = 10_000
+MAX_PAGE_NUMBER = 10_000_000
 
 
 class _BoundedCountPaginator(Paginator):
@@ -50,11 +51,26 @@ class _OrderListPaginator(_BoundedCountPaginator):
     Several parts: each gives its first rows in order and only those are merged
     (`selectors.order_page_ids_sql`). One query either way."""
 
+    def validate_number(self, number):
+        self.count  # noqa: B018 - sets count_is_estimate
+        if not self.count_is_estimate:
+            return super().validate_number(number)
+        # An estimate may be short of the real count: any page may hold rows (or none).
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number > MAX_PAGE_NUMBER:  # an OFFSET PostgreSQL could not even hold
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
+        if top + self.orphans >= self.count and not self.count_is_estimate:
             top = self.count
         parts = self.object_list
         if len(parts) > 1:
