@@ -67,31 +67,27 @@ def order_count_bounded(orders, bound: int) -> tuple[int, bool]:
     is counted up to the bound in the same one query, on its own index."""
     parts = orders if isinstance(orders, list) else [orders]
     plain = [part.order_by().values("pk") for part in parts]
-    if len(plain) == 1:
-        exact = plain[0][: bound + 1].count()
-    else:
-        compiled = [(part, _sql(part[: bound + 1])) for part in plain]
-        plain = [part for part, sql in compiled if sql is not None]  # parts that hold rows
-        if not plain:
-            return 0, False
-        sqls, params = [], []
-        for _part, (sql, part_params) in filter(lambda pair: pair[1] is not None, compiled):
-            sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS part)")  # noqa: S608 - Django's SQL
-            params.extend(part_params)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + " + ".join(sqls), params)
-            exact = cursor.fetchone()[0]
-    if exact <= bound or connection.vendor != "postgresql":
-        if exact <= bound:
-            return exact, False
-        return sum(part.count() for part in plain), False
-    statements, params = [], []
-    for part in plain:
-        sql, part_params = _sql(part)
-        statements.append(sql)
+    if connection.vendor != "postgresql":
+        exact = sum(part[: bound + 1].count() for part in plain)
+        return (exact, False) if exact <= bound else (sum(p.count() for p in plain), False)
+    # Each part is compiled once: its SQL serves the bounded count and the estimate.
+    compiled = [sql for sql in map(_sql, plain) if sql is not None]  # parts that hold rows
+    if not compiled:
+        return 0, False
+    counts, params = [], []
+    for sql, part_params in compiled:
+        counts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT {int(bound) + 1}) AS part)")  # noqa: S608
         params.extend(part_params)
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(statements), params)
+        cursor.execute("SELECT " + " + ".join(counts), params)
+        exact = cursor.fetchone()[0]
+    if exact <= bound:
+        return exact, False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(sql for sql, _params in compiled),
+            [param for _sql_text, part_params in compiled for param in part_params],
+        )
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
