@@ -28,6 +28,14 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class _SharedFields(dict):
+    """A filter form's fields, shared by its instances instead of deep-copied for each: the
+    form only validates query parameters, which reads its fields and never changes them."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class FilterSet(django_filters.FilterSet):
     """A django-filter FilterSet that is cheap to build for each request.
 
@@ -35,8 +43,8 @@ class FilterSet(django_filters.FilterSet):
     form class on every request; for the order list with a filter that was more CPU than
     the whole floor request (docs/performance.md). Here each filter is copied shallowly
     (what a request changes on it, `model` and `parent`, is its own; a `method=` filter is
-    re-bound to its copy) and the form class is built once per FilterSet class: a form
-    instance deep-copies its fields anyway."""
+    re-bound to its copy) and the form class is built once per FilterSet class, its
+    instances sharing its fields (`_SharedFields`) instead of deep-copying them."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         if queryset is None:
@@ -62,6 +70,7 @@ class FilterSet(django_filters.FilterSet):
             # Fields come from private copies of the filters, never from base_filters.
             fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
             form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            form_class.base_fields = _SharedFields(form_class.base_fields)
             cls._cached_form_class = form_class
         return form_class
 
