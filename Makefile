@@ -62,7 +62,7 @@ audit: install
 ## The benchmark of docs/performance.md: 10,000 and 1,000,000 orders on PostgreSQL (~15 min).
 bench: install
 	@test -x bench/run || { echo "The benchmark lands with the performance work (bench/)."; exit 1; }
-	bench/run
+	bench/run --publish docs/img
 
 ## The same benchmark on 1,000 orders for a second per scenario: proves it still runs (CI).
 bench-smoke: install

@@ -30,9 +30,10 @@ def draw(sizes: list[int], results: dict, scenarios, path: Path) -> None:
     def y(value: float) -> float:
         return upper + plot_h - value / top * plot_h
 
+    # Plain ASCII: Pillow's default bitmap font has no × or ÷ (they came out as boxes).
     pen.text(
         (left, 15),
-        "p50 latency ÷ floor p50 (lower is better; dashed: the 3× target)",
+        "p50 latency / floor p50 (lower is better; dashed: the 3x target)",
         fill="black",
         font=font,
     )
@@ -40,7 +41,7 @@ def draw(sizes: list[int], results: dict, scenarios, path: Path) -> None:
     tick = 0
     while tick <= top:
         pen.line([(left - 4, y(tick)), (width - right, y(tick))], fill="#e5e5e5")
-        pen.text((left - 30, y(tick) - 6), f"{tick}×", fill="black", font=font)
+        pen.text((left - 30, y(tick) - 6), f"{tick}x", fill="black", font=font)
         tick += step
     pen.line([(left, upper), (left, upper + plot_h)], fill="black")
     pen.line([(left, upper + plot_h), (width - right, upper + plot_h)], fill="black")

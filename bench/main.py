@@ -8,6 +8,7 @@ See docs/performance.md for what each scenario measures and the targets.
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -296,6 +297,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fresh", action="store_true", help="reseed even if the seed matches")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--publish",
+        metavar="DIR",
+        help="also copy the chart to DIR/bench-chart.png (docs/performance.md shows "
+        "docs/img/bench-chart.png; bench/results/ is not committed)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     started = time.monotonic()
@@ -324,6 +331,11 @@ def main() -> None:
     markdown = table(sizes, results)
     (out / "results.md").write_text(markdown)
     chart.draw(sizes, results, SCENARIOS, out / "chart.png")
+    if args.publish:
+        published = Path(args.publish)
+        published.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "chart.png", published / "bench-chart.png")
+        log(f"chart published as {published / 'bench-chart.png'}")
     sys.stdout.write(markdown)
     log(f"done in {time.monotonic() - started:.0f}s: {out}/results.json, results.md, chart.png")
 

@@ -1,4 +1,5 @@
-"""Filters every app shares, and the filter backend of every list.
+"""Filters every app shares, the filter backend of every list, and a FilterSet base that is
+cheap to build per request.
 
 `IdFilter` takes only whole numbers that fit an id column. `IsoDateTimeFilter` and
 `IsoDateTimeFromToRangeFilter` are django-filter's, except that the parsed value is converted
@@ -7,13 +8,16 @@ that does not fit in a datetime once in UTC (`0001-01-01T00:00+05:00`) is an inv
 (400), not a server error.
 """
 
+import copy
 from datetime import UTC
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
+from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -63,6 +67,8 @@ class IsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
 
 
 BOOLEAN_VALUES = {"true", "false", "1", "0"}
+# Query parameters that are never a FilterSet's: pagination, search and format.
+_NOT_FILTERS = frozenset({"page", "page_size", "search", "format"})
 # Free text, where an empty value is a value; every other filter is typed.
 TEXT_FILTERS = (django_filters.CharFilter, django_filters.OrderingFilter)
 
@@ -71,6 +77,15 @@ class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, except that a typed filter (date, number, choice, yes/no)
     given an empty value, or a yes/no filter given anything but `true`, `false`, `1` or `0`,
     is refused (400) instead of being ignored, so a typo never silently widens a list."""
+
+    def filter_queryset(self, request, queryset, view):
+        # Building a FilterSet deep-copies every declared filter and makes a form class for
+        # each request: on a plain list page that was a third of the view's CPU time
+        # (docs/performance.md). With no filter parameter it would filter nothing (every
+        # filter is optional), so it is not built at all.
+        if _NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -102,3 +117,53 @@ class FilterBackend(DjangoFilterBackend):
             value.lower() not in BOOLEAN_VALUES for value in values
         ):
             errors[name] = [_("Must be true or false.")]
+
+
+class _SharedFields(dict):
+    """A filter form's fields, shared by its instances instead of deep-copied for each: the
+    form only validates query parameters, which reads its fields and never changes them."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class FilterSet(django_filters.FilterSet):
+    """A django-filter FilterSet that is cheap to build for each request.
+
+    django-filter deep-copies every declared filter (choices included) and builds a new
+    form class on every request; for the order list with a filter that was more CPU than
+    the whole floor request (docs/performance.md). Here each filter is copied shallowly
+    (what a request changes on it, `model` and `parent`, is its own; a `method=` filter is
+    re-bound to its copy) and the form class is built once per FilterSet class, its
+    instances sharing its fields (`_SharedFields`) instead of deep-copying them."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, prototype in self.base_filters.items():
+            copied = copy.copy(prototype)
+            copied.model = queryset.model
+            copied.parent = self
+            if isinstance(copied.__dict__.get("filter"), FilterMethod):
+                copied.filter = FilterMethod(copied)
+            self.filters[name] = copied
+
+    @classmethod
+    def _form_class(cls):
+        form_class = cls.__dict__.get("_cached_form_class")
+        if form_class is None:
+            # Fields come from private copies of the filters, never from base_filters.
+            fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._cached_form_class = form_class
+        return form_class
+
+    def get_form_class(self):
+        return self._form_class()

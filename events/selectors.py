@@ -1,6 +1,7 @@
 """Querysets of events and registrations scoped to the person asking."""
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from core.exceptions import NotFound
@@ -13,8 +14,17 @@ def event_list_visible_to(user: User) -> QuerySet[Event]:
     """Active events of active NGOs for everyone; the NGO's managers also see their inactive
     ones; staff see all. Each row carries `registered_count` and, for a logged-in user,
     `is_registered`, computed in the same query."""
+    # A correlated count, not a JOIN + GROUP BY: it runs only for the rows of the page, and
+    # counting the list needs no grouping (one registration per person and event).
+    registrations = (
+        Registration.objects.filter(event_id=OuterRef("pk"))
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = Event.objects.select_related("ong").annotate(
-        registered_count=Count("registrations", distinct=True)
+        registered_count=Coalesce(Subquery(registrations), 0)
     )
     if user.is_authenticated:
         queryset = queryset.annotate(

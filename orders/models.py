@@ -93,11 +93,20 @@ class Order(TimeStampedModel):
             models.Index(
                 fields=["company", "status", "created_at"], name="order_company_status_idx"
             ),
-            models.Index(fields=["company", "created_at"], name="order_company_created_idx"),
+            # Lists read (scope, created_at, id) in index order, and count and pick deep
+            # pages from the index alone (docs/performance.md); the id breaks ties.
+            models.Index(
+                fields=["company", "created_at", "id"], name="order_company_created_id_idx"
+            ),
+            models.Index(
+                fields=["company", "status", "priority_rank", "id"], name="order_company_rank_idx"
+            ),
             models.Index(fields=["assignee", "status"], name="order_assignee_status_idx"),
             models.Index(fields=["team", "status"], name="order_team_status_idx"),
-            models.Index(fields=["requester", "created_at"], name="order_requester_idx"),
-            models.Index(fields=["created_at"], name="order_created_idx"),
+            models.Index(
+                fields=["requester", "created_at", "id"], name="order_requester_created_idx"
+            ),
+            models.Index(fields=["created_at", "id"], name="order_created_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

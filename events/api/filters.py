@@ -1,11 +1,11 @@
 import django_filters
 
 from accounts.models import User
-from core.filters import IdFilter, IsoDateTimeFilter
+from core.filters import FilterSet, IdFilter, IsoDateTimeFilter
 from events.models import Event, Registration
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     # A plain number, not a choice: an unknown and a hidden NGO id both give an empty page.
     ong = IdFilter(field_name="ong_id")
     starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")

@@ -3,11 +3,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from core.exceptions import FieldError, NotFound
+from core.filters import FilterBackend
+from core.rows import RowListMixin
 from events import selectors, services
 from events.api import serializers
 from events.api.filters import EventFilter, ParticipantFilter, RegistrationFilter
@@ -24,11 +27,15 @@ EVENT_ORDERING = ["starts_at", "ends_at", "title", "created_at", "id"]
 
 
 @extend_schema(tags=["events"])
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(
+    RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Events: anyone reads the active ones; the NGO's owner and admins publish, edit and
     cancel them and see who registered; a logged-in person registers and unregisters."""
 
     serializer_class = serializers.EventSerializer
+    list_rows_class = serializers.EventListSerializer
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     permission_classes = [ReadOnlyOrAuthenticated, OngRolePermission]
     required_roles = {"partial_update": MANAGERS, "destroy": MANAGERS}
     lookup_value_regex = r"\d+"
@@ -111,10 +118,12 @@ class EventParticipantViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["ongs"])
-class OngEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OngEventViewSet(RowListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """`ongs/{ong_pk}/events`: the events of one NGO that the reader can see."""
 
     serializer_class = serializers.EventSerializer
+    list_rows_class = serializers.EventListSerializer
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     permission_classes = [ReadOnlyOrAuthenticated]
     filterset_class = EventFilter
     search_fields = ["title", "description", "address"]

@@ -1,10 +1,10 @@
 import django_filters
 
-from core.filters import IsoDateTimeFilter
+from core.filters import FilterSet, IsoDateTimeFilter
 from ongs.models import Ong, Withdrawal
 
 
-class OngFilter(django_filters.FilterSet):
+class OngFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     cause = django_filters.MultipleChoiceFilter(choices=Ong.Cause.choices)
 

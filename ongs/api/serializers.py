@@ -4,7 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.cnpj import CNPJField
+from core.cnpj import CNPJField, cnpj_format
+from core.rows import current_zone, iso
 from ongs.models import Ong, Withdrawal
 
 
@@ -37,6 +38,67 @@ class OngSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class OngListSerializer(OngSerializer):
+    """One row of the NGO list, built from `values_list(*COLUMNS)`: the same output as
+    OngSerializer (a test compares them), without an instance and a field per cell."""
+
+    COLUMNS = (
+        "id",
+        "name",
+        "description",
+        "cause",
+        "email",
+        "phone",
+        "address",
+        "cnpj",
+        "owner_id",
+        "owner__name",
+        "owner__email",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
+
+    class Meta(OngSerializer.Meta):
+        pass
+
+    @staticmethod
+    def rows(values) -> list[dict]:
+        zone = current_zone()
+        return [
+            {
+                "id": pk,
+                "name": name,
+                "description": description,
+                "cause": cause,
+                "email": email,
+                "phone": phone,
+                "address": address,
+                "cnpj": cnpj_format(cnpj) if cnpj else cnpj,
+                "owner": {"id": owner_id, "name": owner_name, "email": owner_email},
+                "is_active": is_active,
+                "created_at": iso(created_at, zone),
+                "updated_at": iso(updated_at, zone),
+            }
+            for (
+                pk,
+                name,
+                description,
+                cause,
+                email,
+                phone,
+                address,
+                cnpj,
+                owner_id,
+                owner_name,
+                owner_email,
+                is_active,
+                created_at,
+                updated_at,
+            ) in values
+        ]
 
 
 class OngWriteSerializer(serializers.Serializer):

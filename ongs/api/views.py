@@ -1,9 +1,12 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.filters import FilterBackend
+from core.rows import RowListMixin
 from ongs import selectors, services
 from ongs.api import serializers
 from ongs.api.filters import OngFilter, WithdrawalFilter
@@ -18,6 +21,7 @@ from ongs.models import Withdrawal
 
 @extend_schema(tags=["ongs"])
 class OngViewSet(
+    RowListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -26,6 +30,8 @@ class OngViewSet(
     the NGO's admins edit it, deactivate it and read its balance."""
 
     serializer_class = serializers.OngSerializer
+    list_rows_class = serializers.OngListSerializer
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     permission_classes = [ReadOnlyOrAuthenticated, OngRolePermission]
     required_roles = {"partial_update": MANAGERS, "destroy": MANAGERS, "balance": MANAGERS}
     private_actions = {"balance"}

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import IdFilter, IsoDateTimeFromToRangeFilter
+from core.filters import FilterSet, IdFilter, IsoDateTimeFromToRangeFilter
 from orders.models import Order
 
 
@@ -8,7 +8,7 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """Several choices at once, comma-separated: `status=open,in_progress`."""
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     status = ChoiceInFilter(choices=Order.Status.choices, help_text="e.g. open,in_progress")
     priority = ChoiceInFilter(choices=Order.Priority.choices)
     equipment = ChoiceInFilter(choices=Order.Equipment.choices)

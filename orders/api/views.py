@@ -1,4 +1,5 @@
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,6 +27,7 @@ Role = Membership.Role
 
 # Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
 EXACT_COUNT_UP_TO = 10_000
+MAX_PAGE_NUMBER = 10_000_000
 
 
 class _BoundedCountPaginator(Paginator):
@@ -37,6 +39,53 @@ class _BoundedCountPaginator(Paginator):
             self.object_list, EXACT_COUNT_UP_TO
         )
         return count
+
+
+class _OrderListPaginator(_BoundedCountPaginator):
+    """Pages of list rows (tuples of `OrderListSerializer.COLUMNS`, not model instances)
+    over the disjoint parts of the user's scope (`selectors.order_scopes`), each a bare
+    queryset (no joins) with the filters and ordering applied.
+
+    One part: past the first page the page's ids are picked first (`id IN (SELECT id …
+    OFFSET n LIMIT 50)`, which an index alone can answer) and only those rows are joined.
+    Several parts: each gives its first rows in order and only those are merged
+    (`selectors.order_page_ids_sql`). One query either way."""
+
+    def validate_number(self, number):
+        self.count  # noqa: B018 - sets count_is_estimate
+        if not self.count_is_estimate:
+            return super().validate_number(number)
+        # An estimate may be short of the real count: any page may hold rows (or none).
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number > MAX_PAGE_NUMBER:  # an OFFSET PostgreSQL could not even hold
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count and not self.count_is_estimate:
+            top = self.count
+        parts = self.object_list
+        if len(parts) > 1:
+            sql, params = selectors.order_page_ids_sql(parts, bottom, top)
+            # The SQL is Django's own, compiled from the parts (no request text in it).
+            rows = Order.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+            if parts[0].query.order_by:
+                rows = rows.order_by(*parts[0].query.order_by)
+        elif bottom:
+            rows = parts[0].filter(pk__in=parts[0].values("pk")[bottom:top])
+        else:
+            rows = parts[0][bottom:top]
+        return self._get_page(
+            rows.values_list(*serializers.OrderListSerializer.COLUMNS), number, self
+        )
 
 
 class OrderPagination(PageNumberPagination):
@@ -51,6 +100,25 @@ class OrderPagination(PageNumberPagination):
         if self.page.paginator.count_is_estimate:
             response["X-Count-Estimated"] = "true"
         return response
+
+
+class OrderListPagination(OrderPagination):
+    django_paginator_class = _OrderListPaginator
+
+
+class _OrderListMixin:
+    """`list` answers hand-built rows from one joined `values_list` query per page, over
+    the parts of the user's scope (see `_OrderListPaginator`)."""
+
+    def list_base(self):
+        return Order.objects.all()
+
+    def list(self, request, *args, **kwargs):
+        filtered = self.filter_queryset(self.list_base())
+        parts = [filtered.filter(scope) for scope in selectors.order_scopes(request.user)]
+        paginator = OrderListPagination()
+        page = paginator.paginate_queryset(parts, request, view=self)
+        return paginator.get_paginated_response(serializers.OrderListSerializer.rows(page))
 
 
 class _DownloadRenderer(JSONRenderer):
@@ -83,6 +151,7 @@ class _StableOrderingMixin:
 
 @extend_schema(tags=["orders"])
 class OrderViewSet(
+    _OrderListMixin,
     _StableOrderingMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -113,10 +182,7 @@ class OrderViewSet(
     }
 
     def get_queryset(self):
-        orders = selectors.order_list_visible_to(self.request.user)
-        if self.action == "list":
-            orders = orders.only(*serializers.OrderListSerializer.COLUMNS)
-        return orders
+        return selectors.order_list_visible_to(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -279,7 +345,9 @@ class OrderViewSet(
 
 
 @extend_schema(tags=["users"], responses=serializers.OrderListSerializer(many=True))
-class UserOrderListView(_StableOrderingMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class UserOrderListView(
+    _OrderListMixin, _StableOrderingMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """`users/{id}/orders`: the orders that person requested, among those you can see."""
 
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
@@ -292,11 +360,11 @@ class UserOrderListView(_StableOrderingMixin, mixins.ListModelMixin, viewsets.Ge
 
     def get_queryset(self):
         person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
-        return (
-            selectors.order_list_visible_to(self.request.user)
-            .filter(requester=person)
-            .only(*serializers.OrderListSerializer.COLUMNS)
-        )
+        return selectors.order_list_visible_to(self.request.user).filter(requester=person)
+
+    def list_base(self):
+        person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
+        return Order.objects.filter(requester=person)
 
     @classmethod
     def as_view(cls, **initkwargs):

@@ -108,9 +108,118 @@ def test_hand_written_list_row_matches_the_generic_serializer(tenant, zone):
         assignee=tenant.agent,
         solution="done",
     )
-    rows = Order.objects.select_related("company", "requester", "team", "assignee")
+    Order.objects.update(taken_at=timezone.now(), closed_at=timezone.now())
+    tenant.company.trading_name = ""  # the name falls back to the legal name
+    tenant.company.save()
+    orders = Order.objects.order_by("id")
     with timezone.override(zone):
-        for order in rows:
-            order.taken_at = order.closed_at = order.created_at
-            assert OrderListSerializer(order).data == _OrderBaseSerializer(order).data
-    assert rows.count() == 2
+        rows = OrderListSerializer.rows(orders.values_list(*OrderListSerializer.COLUMNS))
+        generic = [
+            _OrderBaseSerializer(order).data
+            for order in orders.select_related("company", "requester", "team", "assignee")
+        ]
+    assert len(rows) == 2
+    assert rows == generic
+
+
+def test_list_json_is_the_generic_serializers(client_for, tenant):
+    """The whole page, as bytes on the wire, says what DRF's serializer would."""
+    import json
+
+    from orders.api.serializers import _OrderBaseSerializer
+    from orders.models import Order
+
+    OrderFactory.create_batch(3, company=tenant.company, title="Impressora “sem” tinta\u2028")
+    response = client_for(tenant.admin).get("/api/v1/orders", {"page_size": 2, "page": 2})
+
+    expected = [
+        _OrderBaseSerializer(order).data
+        for order in Order.objects.order_by("-created_at", "-id")[2:]
+    ]
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["results"] == json.loads(json.dumps(expected))
+    assert b"\\u2028" in response.content and "\u2028".encode() not in response.content
+
+
+def _interleaved(tenant, other_tenant):
+    """Orders of the agent's company and the agent's own requests elsewhere, alternating in
+    time, so every page mixes both parts of the scope."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import Order
+
+    start = timezone.now() - timedelta(days=30)
+    ids = []
+    for number in range(14):
+        if number % 3 == 2:
+            order = OrderFactory(company=other_tenant.company, requester=tenant.agent)
+        else:
+            order = OrderFactory(company=tenant.company)
+        Order.objects.filter(pk=order.pk).update(created_at=start + timedelta(hours=number))
+        ids.append(order.pk)
+    OrderFactory.create_batch(3, company=other_tenant.company)  # not the agent's
+    return ids
+
+
+def test_pages_merge_both_parts_of_an_agents_scope_in_order(
+    client_for, tenant, other_tenant, django_assert_max_num_queries
+):
+    ids = _interleaved(tenant, other_tenant)
+    client = client_for(tenant.agent)
+
+    seen = []
+    for page in (1, 2, 3, 4, 5):
+        with django_assert_max_num_queries(3):
+            response = client.get("/api/v1/orders", {"page_size": 3, "page": page})
+        assert response.data["count"] == 14
+        seen += [row["id"] for row in response.data["results"]]
+
+    assert seen == ids[::-1]  # newest first, nothing repeated or skipped
+
+
+def test_merged_pages_follow_the_requested_ordering(client_for, tenant, other_tenant):
+    ids = _interleaved(tenant, other_tenant)
+    client = client_for(tenant.agent)
+
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get("/api/v1/orders", {"ordering": "id", "page_size": 5, "page": page})
+        seen += [row["id"] for row in response.data["results"]]
+
+    assert seen == sorted(ids)
+
+
+@pytest.mark.postgres
+def test_an_agents_estimated_count_stays_within_four_queries(
+    client_for, tenant, other_tenant, monkeypatch, django_assert_max_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
+    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    ids = _interleaved(tenant, other_tenant)
+    client = client_for(tenant.agent)
+
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/orders", {"page_size": 4, "page": 2})
+
+    assert response.headers["X-Count-Estimated"] == "true"
+    assert response.data["count"] >= 6
+    assert [row["id"] for row in response.data["results"]] == ids[::-1][4:8]
+    past_the_end = client.get("/api/v1/orders", {"page_size": 4, "page": 40})
+    assert past_the_end.status_code == 200 and past_the_end.data["results"] == []
+    absurd = client.get("/api/v1/orders", {"page": 10**30})
+    assert absurd.status_code == 404 and absurd.json()["code"]
+
+
+def test_a_filter_that_matches_nothing_in_one_part(client_for, tenant, other_tenant):
+    _interleaved(tenant, other_tenant)
+
+    response = client_for(tenant.agent).get(
+        "/api/v1/orders", {"company": other_tenant.company.pk, "page_size": 2, "page": 2}
+    )
+
+    assert response.status_code == 200
+    assert response.data["count"] == 4
+    assert len(response.data["results"]) == 2

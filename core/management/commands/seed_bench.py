@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -28,8 +29,10 @@ from accounts.models import User
 from companies.models import Company, Membership, Team
 from core.cnpj import cnpj_is_valid
 from events.models import Event
-from ongs.models import Ong
+from homes.models import Home, HomeMember
+from ongs.models import LedgerEntry, Ong
 from orders.models import Message, Order, OrderEvent
+from payments.models import Donation
 
 BENCH_PASSWORD = "bench-password"  # noqa: S105 - a throwaway benchmark database
 BENCH_DOMAIN = "bench.mutirao.test"
@@ -37,6 +40,9 @@ BIG_COMPANY_ORDERS = 12_000
 BATCH = 100_000
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = 2 * 365 * 24 * 3600
+DONATIONS_PER_ONG = 20
+DONATION_STATUSES = ["approved"] * 8 + ["declined", "pending"]
+RESIDENTS_PER_HOME = 3
 
 STATUSES = [("open", 30), ("in_progress", 20), ("closed", 50)]
 PRIORITIES = [("low", 25), ("medium", 40), ("high", 25), ("urgent", 10)]
@@ -184,7 +190,7 @@ class Command(BaseCommand):
         self.started = time.monotonic()
         self.total_orders = n_orders
         tables = [User, Company, Membership, Team, Team.agents.through, Order, Message]
-        tables += [OrderEvent, Ong, Event]
+        tables += [OrderEvent, Ong, Event, Donation, LedgerEntry, Home, HomeMember]
         with transaction.atomic(), connection.cursor() as cursor:
             if options["reset"]:
                 names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
@@ -357,7 +363,80 @@ class Command(BaseCommand):
                         "created_at": EPOCH,
                     }
                 )
+        # Donations to the NGOs (approved ones credited to each NGO's ledger, with its
+        # running balance) and shared homes with their residents.
+        donations, ledger = self._table(Donation), self._table(LedgerEntry)
+        donation_id = 0
+        donors = [
+            person for _agents, requesters, _teams in people.values() for person in requesters
+        ]
+        for ong in range(1, n_ongs + 1):
+            balance = Decimal("0.00")
+            for _ in range(DONATIONS_PER_ONG):
+                donation_id += 1
+                amount = Decimal(rng.choice((10, 25, 50, 100, 250))).quantize(Decimal("0.01"))
+                status = rng.choice(DONATION_STATUSES)
+                given = EPOCH + timedelta(seconds=rng.randrange(SPAN_SECONDS))
+                donations.add(
+                    {
+                        "id": donation_id,
+                        "donor_id": rng.choice(donors),
+                        "ong_id": ong,
+                        "amount": amount,
+                        "status": status,
+                        "decline_code": "card_declined" if status == "declined" else "",
+                        "gateway_reference": f"bench-{donation_id}",
+                        "card_brand": "visa",
+                        "card_last4": f"{donation_id % 10000:04d}",
+                        "settled_at": given if status != "pending" else None,
+                        "created_at": given,
+                        "updated_at": given,
+                    }
+                )
+                if status == "approved":
+                    balance += amount
+                    ledger.add(
+                        {
+                            "id": donation_id,
+                            "ong_id": ong,
+                            "kind": "donation",
+                            "amount": amount,
+                            "balance_after": balance,
+                            "donation_id": donation_id,
+                            "created_at": given,
+                        }
+                    )
+        homes, residents = self._table(Home), self._table(HomeMember)
+        resident_id = 0
+        for home in range(1, max(5, n_orders // 10_000) + 1):
+            people_here = [
+                add_user(f"home{home}-{k}@{BENCH_DOMAIN}", f"Morador {home}.{k}")
+                for k in range(RESIDENTS_PER_HOME)
+            ]
+            homes.add(
+                {
+                    "id": home,
+                    "name": f"Casa {home}",
+                    "address": f"Rua das Flores, {home}",
+                    "rent": Decimal("1500.00"),
+                    "created_by_id": people_here[0],
+                    "created_at": EPOCH,
+                }
+            )
+            for k, person in enumerate(people_here):
+                resident_id += 1
+                residents.add(
+                    {
+                        "id": resident_id,
+                        "home_id": home,
+                        "user_id": person,
+                        "role": "admin" if k == 0 else "resident",
+                        "created_at": EPOCH,
+                    }
+                )
         for table in (users, companies, memberships, teams, team_agents, ongs, events):
+            table.flush()
+        for table in (donations, ledger, homes, residents):
             table.flush()
 
         # Orders, with messages and audit events on some of them.
