@@ -24,6 +24,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 
@@ -242,22 +243,29 @@ def _forget_broker_connections() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools per broker URL in a global registry; left alone, the
+    # next publish to the same URL would pick up a pool whose connections are closed.
+    kombu_pools.reset()
 
 
 @contextlib.contextmanager
 def publishing_to(broker_url: str):
-    """This process (the API under test) publishes its tasks to `broker_url`."""
-    previous = {
-        "task_always_eager": celery_app.conf.task_always_eager,
-        "broker_url": celery_app.conf.broker_url,
-    }
+    """This process (the API under test) publishes its tasks to `broker_url`.
+
+    Afterwards the two settings are taken out of Celery's own overrides again (not written
+    back), so they follow Django's settings once more, whatever a test did to those."""
+    overrides = celery_app.conf.changes
+    keys = ("task_always_eager", "broker_url")
+    saved = {key: overrides[key] for key in keys if key in overrides}
     celery_app.conf.update(task_always_eager=False, broker_url=broker_url)
     _forget_broker_connections()
     try:
         yield
     finally:
         _forget_broker_connections()
-        celery_app.conf.update(**previous)
+        for key in keys:
+            overrides.pop(key, None)
+        overrides.update(saved)
 
 
 def sent_files(mail_dir: Path) -> list[Path]:

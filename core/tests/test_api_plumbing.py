@@ -243,7 +243,7 @@ def test_health_with_the_broker_and_cache_unreachable_answers_fast_and_degraded(
     settings.CACHES = {
         "default": {"BACKEND": "core.cache.DegradingRedisCache", "LOCATION": f"{closed}/1"}
     }
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # what makes /health/ check the broker
 
     with publishing_to(f"{closed}/0"):
         started = time.monotonic()

@@ -705,7 +705,8 @@ def _walk(patterns, prefix=""):
 def _methods(callback) -> set[str]:
     actions = getattr(callback, "actions", None)
     if actions:
-        return set(actions)
+        # DRF adds `head` to a viewset's actions at its first GET, so it depends on test order.
+        return set(actions) - {"head", "options", "trace"}
     view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view is None:
         return {"get"}
