@@ -9,27 +9,18 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from bench import chart, inbound, load
+from bench import chart, inbound, load, loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-PORT = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
+PORT = int(os.environ.get("BENCH_PORT", "0")) or loopback.free_port()
 BASE = f"http://127.0.0.1:{PORT}"
 
 CREATE = '{"company": 1, "equipment": "printer", "title": "Bench", "priority": "high"}'
@@ -92,33 +83,16 @@ def log(message: str) -> None:
 
 
 def psql(sql: str, database: str = "postgres") -> str:
-    return subprocess.run(  # noqa: S603 - our own arguments
-        ["psql", f"{PG}/{database}", "-Atqc", sql],  # noqa: S607 - psql from PATH
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    return loopback.psql(PG, sql, database)
 
 
 def app_env(database: str) -> dict:
-    env = dict(os.environ)
-    env.update(
+    return loopback.app_env(
+        f"{PG}/{database}",
         SECRET_KEY="bench-" + "x" * 50,
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"{PG}/{database}",
         CONN_MAX_AGE="600",
-        LOG_LEVEL="ERROR",
-        PYTHONWARNINGS="ignore::UserWarning",
-        EMAIL_URL="dummymail://",
-        CELERY_BROKER_URL="",
-        CACHE_URL="",
-        REDIS_URL="",
         AXES_FAILURE_LIMIT="1000",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def manage(env: dict, *args: str) -> None:
@@ -151,47 +125,10 @@ def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
 
 
 def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - our own arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    options = ["--workers", str(workers), "--worker-class", "gthread"]
+    return loopback.start_gunicorn(
+        env, PORT, [*options, "--threads", str(threads), "--keep-alive", "30"]
     )
-    for _ in range(100):
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({server.returncode}): is port {PORT} taken?")
-        try:
-            urllib.request.urlopen(f"{BASE}/health/", timeout=2)  # noqa: S310 - our own loopback  # nosec B310
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def child(env: dict, *args: str, stdin: str = "") -> dict:
@@ -242,7 +179,7 @@ def run_size(database: str, orders: int, args) -> dict:
             if name == "inbound":
                 log(inbound.describe(orders, results[name]))
     finally:
-        stop_server(server)
+        loopback.stop_server(server)
     log(f"{orders:>9,} 8 CSV export of open orders (staff)")
     results["export"] = child(env, "export")
     exported = results["export"]

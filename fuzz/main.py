@@ -15,8 +15,6 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import loopback
 from core.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,35 +98,14 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def psql(sql: str, database: str = "postgres") -> None:
-    subprocess.run(
-        ["psql", f"{PG}/{database}", "-Atqc", sql],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    loopback.psql(PG, sql, database)
 
 
 def app_env(database: str) -> dict:
-    env = dict(os.environ)
-    env.update(
+    return loopback.app_env(
+        f"{PG}/{database}",
         SECRET_KEY="fuzz-only-" + "x" * 50,
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"{PG}/{database}",
-        LOG_LEVEL="ERROR",
-        PYTHONWARNINGS="ignore::UserWarning",
-        EMAIL_URL="dummymail://",
-        CELERY_BROKER_URL="",
-        CACHE_URL="",
-        REDIS_URL="",
         JWT_ACCESS_MINUTES="120",
         # Thousands of requests from one address in a few minutes: raise the limits so the
         # fuzzer reaches the views. Throttling itself is tested in accounts/tests.
@@ -137,10 +115,8 @@ def app_env(database: str) -> dict:
         THROTTLE_REGISTER_EMAIL="100000/min",
         THROTTLE_DONATIONS="100000/min",
         AXES_FAILURE_LIMIT="100000",
-        PYTHONPATH=str(ROOT),
         SCHEMATHESIS_HOOKS="fuzz.hooks",
     )
-    return env
 
 
 def seed_template(database: str) -> None:
@@ -160,45 +136,9 @@ def seed_template(database: str) -> None:
 
 def start_server(env: dict, port: int, log_file: Path) -> subprocess.Popen:
     with log_file.open("w") as server_log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
+        return loopback.start_gunicorn(
+            env, port, ["--workers", "1", "--timeout", "60"], output=server_log
         )
-    for _ in range(150):
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({server.returncode}): is port {port} taken?")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def login(port: int, email: str) -> str:
@@ -220,7 +160,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
     database = f"{args.db}_{role.replace('-', '_')}"
     psql(f'DROP DATABASE IF EXISTS "{database}"')
     psql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-    port = free_port()
+    port = loopback.free_port()
     env = app_env(database)
     out = Path(args.out) / role
     out.mkdir(parents=True, exist_ok=True)
@@ -273,7 +213,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
             command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
     finally:
-        stop_server(server)
+        loopback.stop_server(server)
         psql(f'DROP DATABASE IF EXISTS "{database}"')
     output = result.stdout + result.stderr
     (out / "output.txt").write_text(output)
