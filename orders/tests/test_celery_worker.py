@@ -13,8 +13,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from config.celery import app as celery_app
 from core.models import OutboundEmail
+from core.tests.faults import publishing_to
 from orders.tests.factories import OrderFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,13 +27,6 @@ def _redis_is_up() -> bool:
         return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         return False
-
-
-def _forget_connections() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -74,17 +67,12 @@ def worker(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    previous = {
-        "task_always_eager": celery_app.conf.task_always_eager,
-        "broker_url": celery_app.conf.broker_url,
-    }
-    celery_app.conf.update(task_always_eager=False, broker_url=REDIS_URL)
-    _forget_connections()  # eager runs earlier in this process cached an in-memory producer
     try:
-        yield tmp_path
+        # Eager runs earlier in this process cached an in-memory producer: publishing_to
+        # forgets it, and puts Celery back as it found it.
+        with publishing_to(REDIS_URL):
+            yield tmp_path
     finally:
-        _forget_connections()
-        celery_app.conf.update(**previous)
         process.terminate()
         output = process.communicate(timeout=30)[0].decode(errors="replace")
         print(output)  # shown when the test fails
