@@ -96,10 +96,13 @@ class FilterBackend(DjangoFilterBackend):
         if filterset is None:
             return None
         errors = {}
+        # The form's fields, not `filter_.field`: a copied filter would build its form
+        # field again (labels translated and all) for every request.
+        fields = filterset.form.fields
         for filter_name, filter_ in filterset.filters.items():
             if isinstance(filter_, TEXT_FILTERS):
                 continue
-            widget = filter_.field.widget
+            widget = fields[filter_name].widget
             suffixes = getattr(widget, "suffixes", None)  # a range: `created_after`, ...
             names = (
                 [widget.suffixed(filter_name, s) for s in suffixes] if suffixes else [filter_name]

@@ -1,10 +1,13 @@
 """Orders, messages and events a user may see. Views start every queryset here."""
 
+import functools
+import hashlib
 import json
 import operator
 from functools import reduce
 
-from django.core.exceptions import EmptyResultSet
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -18,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from companies.models import Membership
@@ -58,71 +62,171 @@ def order_list_visible_to(user: User) -> QuerySet[Order]:
     return orders.filter(reduce(operator.or_, order_scopes(user)))
 
 
-def order_count_bounded(orders, bound: int) -> tuple[int, bool]:
-    """How many orders the queryset holds: exact up to `bound` (counting stops there), else
-    PostgreSQL's planner estimate, never below bound + 1. Returns (count, is_estimate).
-    Costs one query when the answer is exact, two when it is an estimate.
+# How long an estimated count is reused (seconds); exact counts are never cached.
+ESTIMATE_REUSED_FOR = 60
 
-    `orders` may also be a list of querysets over disjoint rows (`order_scopes`): each part
-    is counted up to the bound in the same one query, on its own index."""
-    parts = orders if isinstance(orders, list) else [orders]
-    plain = [part.order_by().values("pk") for part in parts]
+
+def order_count_bounded(orders, bound: int) -> tuple[int, bool]:
+    """How many rows the queryset holds: exact up to `bound` (counting stops there), else
+    PostgreSQL's planner estimate, never below bound + 1. Returns (count, is_estimate)."""
     if connection.vendor != "postgresql":
-        exact = sum(part[: bound + 1].count() for part in plain)
-        return (exact, False) if exact <= bound else (sum(p.count() for p in plain), False)
-    # Each part is compiled once: its SQL serves the bounded count and the estimate.
-    compiled = [sql for sql in map(_sql, plain) if sql is not None]  # parts that hold rows
-    if not compiled:
+        plain = orders.order_by().values("pk")
+        exact = plain[: bound + 1].count()
+        return (exact, False) if exact <= bound else (plain.count(), False)
+    compiled = _sql(orders.order_by().values("pk"))
+    return _count_bounded([compiled] if compiled else [], bound)
+
+
+def _count_bounded(parts: list[tuple[str, list]], bound: int) -> tuple[int, bool]:
+    """The bounded count of disjoint parts, each a `SELECT` and its parameters, on
+    PostgreSQL: every part is counted up to the bound in one query, on its own index; past
+    the bound, a second query asks the planner for its estimate.
+
+    An estimate is kept in the cache for `ESTIMATE_REUSED_FOR` seconds under the count's
+    SQL and parameters: it is approximate anyway, and reaching the bound is what a count
+    costs most (ten thousand index entries), so the same list asked again within that time
+    costs no count query at all. A count that came out exact is counted again every time."""
+    if not parts:
         return 0, False
     counts, params = [], []
-    for sql, part_params in compiled:
+    for sql, part_params in parts:
         counts.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT {int(bound) + 1}) AS part)")  # noqa: S608
         params.extend(part_params)
+    count_sql = "SELECT " + " + ".join(counts)
+    key = "orders:count-estimate:" + hashlib.sha256(repr((count_sql, params)).encode()).hexdigest()
+    estimate = cache.get(key)
+    if estimate is not None:
+        return estimate, True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + " + ".join(counts), params)
+        cursor.execute(count_sql, params)
         exact = cursor.fetchone()[0]
     if exact <= bound:
         return exact, False
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(sql for sql, _params in compiled),
-            [param for _sql_text, part_params in compiled for param in part_params],
+            "EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(sql for sql, _params in parts),
+            [param for _sql_text, part_params in parts for param in part_params],
         )
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return max(bound + 1, int(plan[0]["Plan"]["Plan Rows"])), True
+    estimate = max(bound + 1, int(plan[0]["Plan"]["Plan Rows"]))
+    cache.set(key, estimate, ESTIMATE_REUSED_FOR)
+    return estimate, True
 
 
-def order_page_ids_sql(parts: list[QuerySet[Order]], bottom: int, top: int) -> tuple[str, list]:
-    """`SELECT id` of rows bottom..top of the union of disjoint, identically ordered parts:
-    each part gives its first `top` rows (an ordered index scan, often index-only), and
-    only those are merged, so no part's rows are ever all read and sorted together."""
-    ordering = list(parts[0].query.order_by or Order._meta.ordering)
-    keys = []
-    for name in ordering:
-        field = name.lstrip("-")
-        column = "id" if field == "pk" else Order._meta.get_field(field).column
-        keys.append((field, column, name.startswith("-")))
-    fields = list(dict.fromkeys(field for field, _column, _desc in keys))
-    if "pk" not in fields and "id" not in fields:
-        fields.append("pk")
-    sqls, params = [], []
+class OrderListQuery:
+    """An order list over the disjoint parts of the user's scope (`order_scopes`), each a
+    queryset of orders with the list's filters and ordering applied and no joins: its
+    bounded count and its pages as tuples of columns.
+
+    On PostgreSQL each part's WHERE clause is compiled once and the count and the page are
+    written around it: compiling the same parts again for the count, for each part's page
+    and for the joined rows was most of a list request's CPU (docs/performance.md). The
+    page takes two steps in one query: each part gives the ids of its first `top` rows in
+    the list's order (an ordered index scan, often index-only), only those are merged and
+    cut to the page, and only the page's rows are joined to their company, requester,
+    team and technician. Elsewhere (SQLite, one part) the ORM writes the SQL."""
+
+    def __init__(self, parts: list[QuerySet[Order]]):
+        self.parts = parts
+        self.ordering = list(parts[0].query.order_by or Order._meta.ordering)
+        self.conditions = _conditions(parts) if connection.vendor == "postgresql" else None
+
+    def count(self, bound: int) -> tuple[int, bool]:
+        if self.conditions is None:
+            return order_count_bounded(self._one_part(), bound)
+        table = Order._meta.db_table
+        return _count_bounded(
+            [(f'SELECT 1 FROM "{table}"{where}', params) for where, params in self.conditions],  # noqa: S608
+            bound,
+        )
+
+    def rows(self, bottom: int, top: int, columns: tuple[str, ...]) -> list[tuple]:
+        """Rows bottom..top (0-based, top excluded) as tuples of `columns`, in order."""
+        if self.conditions is None:
+            part = self._one_part()
+            if bottom:  # the page's ids first, from the index alone; then their rows
+                part = part.filter(pk__in=part.values("pk")[bottom:top])
+                bottom, top = 0, top - bottom
+            return list(part[bottom:top].values_list(*columns))
+        ids_sql, params = self._page_ids_sql(bottom, top)
+        before, after = _rows_sql(columns)
+        order = ", ".join(f'"{Order._meta.db_table}".{key}' for key in self._keys())
+        with connection.cursor() as cursor:
+            cursor.execute(f"{before}{ids_sql}{after} ORDER BY {order}", params)
+            return cursor.fetchall()
+
+    def _one_part(self) -> QuerySet[Order]:
+        return self.parts[0] if len(self.parts) == 1 else reduce(operator.or_, self.parts)
+
+    def _keys(self) -> list[str]:
+        """The ORDER BY terms of the list, as `"column" DESC`."""
+        keys = []
+        for name in self.ordering:
+            field = name.lstrip("-")
+            column = "id" if field == "pk" else Order._meta.get_field(field).column
+            keys.append(f'"{column}" {"DESC" if name.startswith("-") else "ASC"}')
+        return keys
+
+    def _page_ids_sql(self, bottom: int, top: int) -> tuple[str, list]:
+        if not self.conditions:
+            return "SELECT NULL::bigint AS id WHERE FALSE", []
+        order = ", ".join(self._keys())
+        columns = ", ".join(dict.fromkeys(['"id"', *(key.split()[0] for key in self._keys())]))
+        table = Order._meta.db_table
+        if len(self.conditions) == 1:
+            where, params = self.conditions[0]
+            return (
+                f'SELECT "id" FROM "{table}"{where} ORDER BY {order} '  # noqa: S608 - our own SQL
+                f"LIMIT {int(top) - int(bottom)} OFFSET {int(bottom)}",
+                params,
+            )
+        parts, params = [], []
+        for where, part_params in self.conditions:
+            limit = int(top)
+            parts.append(f'(SELECT {columns} FROM "{table}"{where} ORDER BY {order} LIMIT {limit})')  # noqa: S608
+            params.extend(part_params)
+        return (
+            f'SELECT "id" FROM ({" UNION ALL ".join(parts)}) AS parts ORDER BY {order} '  # noqa: S608
+            f"LIMIT {int(top) - int(bottom)} OFFSET {int(bottom)}",
+            params,
+        )
+
+
+def _conditions(parts: list[QuerySet[Order]]) -> list[tuple[str, list]] | None:
+    """Each part's ` WHERE …` clause and parameters ("" when it matches every order), parts
+    that can hold no row left out; None when a part needs another table (a join), for which
+    the ORM must write the whole SQL."""
+    conditions = []
     for part in parts:
-        compiled = _sql(part.values(*fields)[:top])
-        if compiled is None:  # a part that can hold no row (e.g. `status=` of nothing)
+        query = part.query
+        joined = [
+            alias
+            for alias, count in query.alias_refcount.items()
+            if count and alias != Order._meta.db_table
+        ]
+        if joined or query.annotations:
+            return None
+        try:
+            sql, params = query.get_compiler(part.db).compile(query.where)
+        except EmptyResultSet:
             continue
-        sqls.append(f"({compiled[0]})")
-        params.extend(compiled[1])
-    if not sqls:
-        return "SELECT NULL::bigint AS id WHERE FALSE", []
-    order = ", ".join(f'"{column}" {"DESC" if desc else "ASC"}' for _f, column, desc in keys)
-    union = " UNION ALL ".join(sqls)
-    return (
-        f'SELECT "id" FROM ({union}) AS parts ORDER BY {order} '  # noqa: S608 - our own SQL
-        f"LIMIT {int(top) - int(bottom)} OFFSET {int(bottom)}",
-        params,
-    )
+        except FullResultSet:
+            sql, params = "", ()
+        conditions.append((f" WHERE {sql}" if sql else "", list(params)))
+    return conditions
+
+
+@functools.cache
+def _rows_sql(columns: tuple[str, ...]) -> tuple[str, str]:
+    """The joined `SELECT columns … WHERE id IN (` and `)` around a page's ids, compiled by
+    the ORM once per process."""
+    marker = "SELECT 8675309"
+    rows = Order.objects.filter(pk__in=RawSQL(marker, ())).order_by()  # noqa: S611 - a constant
+    sql, _params = rows.values_list(*columns).query.sql_with_params()
+    before, after = sql.split(marker)
+    return before, after
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple] | None:

@@ -1,5 +1,4 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -41,15 +40,17 @@ class _BoundedCountPaginator(Paginator):
         return count
 
 
-class _OrderListPaginator(_BoundedCountPaginator):
-    """Pages of list rows (tuples of `OrderListSerializer.COLUMNS`, not model instances)
-    over the disjoint parts of the user's scope (`selectors.order_scopes`), each a bare
-    queryset (no joins) with the filters and ordering applied.
+class _OrderListPaginator(Paginator):
+    """Pages of list rows (tuples of `OrderListSerializer.COLUMNS`, not model instances) of
+    a `selectors.OrderListQuery`: the count in at most one query (none while an estimate is
+    cached), the page in one."""
 
-    One part: past the first page the page's ids are picked first (`id IN (SELECT id …
-    OFFSET n LIMIT 50)`, which an index alone can answer) and only those rows are joined.
-    Several parts: each gives its first rows in order and only those are merged
-    (`selectors.order_page_ids_sql`). One query either way."""
+    count_is_estimate = False
+
+    @cached_property
+    def count(self) -> int:
+        count, self.count_is_estimate = self.object_list.count(EXACT_COUNT_UP_TO)
+        return count
 
     def validate_number(self, number):
         self.count  # noqa: B018 - sets count_is_estimate
@@ -72,20 +73,8 @@ class _OrderListPaginator(_BoundedCountPaginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count and not self.count_is_estimate:
             top = self.count
-        parts = self.object_list
-        if len(parts) > 1:
-            sql, params = selectors.order_page_ids_sql(parts, bottom, top)
-            # The SQL is Django's own, compiled from the parts (no request text in it).
-            rows = Order.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611
-            if parts[0].query.order_by:
-                rows = rows.order_by(*parts[0].query.order_by)
-        elif bottom:
-            rows = parts[0].filter(pk__in=parts[0].values("pk")[bottom:top])
-        else:
-            rows = parts[0][bottom:top]
-        return self._get_page(
-            rows.values_list(*serializers.OrderListSerializer.COLUMNS), number, self
-        )
+        rows = self.object_list.rows(bottom, top, serializers.OrderListSerializer.COLUMNS)
+        return self._get_page(rows, number, self)
 
 
 class OrderPagination(PageNumberPagination):
@@ -107,8 +96,8 @@ class OrderListPagination(OrderPagination):
 
 
 class _OrderListMixin:
-    """`list` answers hand-built rows from one joined `values_list` query per page, over
-    the parts of the user's scope (see `_OrderListPaginator`)."""
+    """`list` answers hand-built rows of one joined query per page, over the parts of the
+    user's scope (see `selectors.OrderListQuery`)."""
 
     def list_base(self):
         return Order.objects.all()
@@ -117,7 +106,7 @@ class _OrderListMixin:
         filtered = self.filter_queryset(self.list_base())
         parts = [filtered.filter(scope) for scope in selectors.order_scopes(request.user)]
         paginator = OrderListPagination()
-        page = paginator.paginate_queryset(parts, request, view=self)
+        page = paginator.paginate_queryset(selectors.OrderListQuery(parts), request, view=self)
         return paginator.get_paginated_response(serializers.OrderListSerializer.rows(page))
 
 

@@ -223,3 +223,51 @@ def test_a_filter_that_matches_nothing_in_one_part(client_for, tenant, other_ten
     assert response.status_code == 200
     assert response.data["count"] == 4
     assert len(response.data["results"]) == 2
+
+
+@pytest.mark.postgres
+def test_an_estimated_count_is_reused_and_an_exact_one_never(
+    client_for, tenant, other_tenant, monkeypatch, django_assert_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
+    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    ids = _interleaved(tenant, other_tenant)
+    client = client_for(tenant.agent)
+    first = client.get("/api/v1/orders", {"page_size": 4})
+
+    with django_assert_num_queries(2):  # the user and the page: no count, no EXPLAIN
+        again = client.get("/api/v1/orders", {"page_size": 4})
+
+    assert again.headers["X-Count-Estimated"] == "true"
+    assert again.data["count"] == first.data["count"]
+    assert [row["id"] for row in again.data["results"]] == ids[::-1][:4]
+    # Another filter is another count; one within the bound stays exact and is counted
+    # again after a change.
+    open_ones = client.get("/api/v1/orders", {"requester": tenant.agent.pk})
+    assert open_ones.data["count"] == 4 and "X-Count-Estimated" not in open_ones.headers
+    OrderFactory(company=other_tenant.company, requester=tenant.agent)
+    assert client.get("/api/v1/orders", {"requester": tenant.agent.pk}).data["count"] == 5
+
+
+def test_a_part_that_needs_a_join_is_paged_by_the_orm(tenant, other_tenant):
+    """The hand-written page needs each part's WHERE on the orders table alone; a part
+    that joins another table takes the ORM's SQL, with the same rows."""
+    from django.db.models import Q
+
+    from orders.api.serializers import OrderListSerializer
+    from orders.models import Order
+    from orders.selectors import OrderListQuery
+
+    ids = _interleaved(tenant, other_tenant)
+    ours = Q(company__legal_name=tenant.company.legal_name)
+    parts = [
+        Order.objects.filter(ours),
+        Order.objects.filter(Q(requester=tenant.agent) & ~ours),
+    ]
+    query = OrderListQuery(parts)
+
+    assert query.conditions is None
+    assert query.count(100) == (14, False)
+    rows = query.rows(3, 6, OrderListSerializer.COLUMNS)
+    assert [row[0] for row in rows] == ids[::-1][3:6]
