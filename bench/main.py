@@ -101,9 +101,14 @@ def manage(env: dict, *args: str) -> None:
     )
 
 
+# Bumped whenever seed_bench writes other rows for the same arguments, so that a database
+# seeded before is seeded again instead of reused.
+SEED_LAYOUT = 2
+
+
 def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
     """Create, migrate and seed the database unless it already holds this exact seed."""
-    mark = f"seed_bench orders={orders} seed={seed}"
+    mark = f"seed_bench layout={SEED_LAYOUT} orders={orders} seed={seed}"
     # Database names come from bench's own settings, never from a request.
     exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") == "1"  # noqa: S608  # nosec B608
     if exists and not fresh:
@@ -124,11 +129,11 @@ def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
     log(f"{database}: seeded in {time.monotonic() - started:.0f}s")
 
 
-def start_server(env: dict, workers: int, threads: int) -> subprocess.Popen:
-    options = ["--workers", str(workers), "--worker-class", "gthread"]
-    return loopback.start_gunicorn(
-        env, PORT, [*options, "--threads", str(threads), "--keep-alive", "30"]
-    )
+def start_server(env: dict, args) -> subprocess.Popen:
+    options = ["--workers", str(args.workers), "--worker-class", args.worker_class]
+    if args.worker_class == "gthread":
+        options += ["--threads", str(args.threads), "--keep-alive", "30"]
+    return loopback.start_gunicorn(env, PORT, options)
 
 
 def child(env: dict, *args: str, stdin: str = "") -> dict:
@@ -156,7 +161,7 @@ def run_size(database: str, orders: int, args) -> dict:
     prepared = child(env, "prepare", stdin=json.dumps(scenarios))
     tokens, ids = prepared["tokens"], prepared["ids"]
     results = {}
-    server = start_server(env, args.workers, args.threads)
+    server = start_server(env, args)
     try:
         for name, label, who, requests, kind in SCENARIOS:
             concrete = [(m, p.format(**ids), b) for m, p, b in requests]
@@ -230,7 +235,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fresh", action="store_true", help="reseed even if the seed matches")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
@@ -258,6 +264,7 @@ def main() -> None:
         "sizes": sizes,
         "seconds": args.seconds,
         "connections": args.connections,
+        "worker_class": args.worker_class,
         "workers": args.workers,
         "threads": args.threads,
         "tool": "wrk" if load.has_wrk() else "python",

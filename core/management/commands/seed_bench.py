@@ -328,7 +328,7 @@ class Command(BaseCommand):
             people[company] = (agents, requesters, team_ids)
 
         # NGOs and their events: the public lists of scenario 10.
-        n_ongs = max(20, n_orders // 5000)
+        n_ongs = max(60, n_orders // 5000)  # a full page of 50 at every size
         ongs, events = self._table(Ong), self._table(Event)
         causes = [value for value, _label in Ong.Cause.choices]
         event_id = 0
