@@ -20,9 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-PORT = int(os.environ.get("BENCH_PORT", "0")) or loopback.free_port()
-BASE = f"http://127.0.0.1:{PORT}"
-
 CREATE = '{"company": 1, "equipment": "printer", "title": "Bench", "priority": "high"}'
 
 # (name, label, who, requests, kind). Requests are (method, path, body), taken in turn.
@@ -129,11 +126,13 @@ def ensure_database(database: str, orders: int, seed: int, fresh: bool) -> None:
     log(f"{database}: seeded in {time.monotonic() - started:.0f}s")
 
 
-def start_server(env: dict, args) -> subprocess.Popen:
+def start_server(env: dict, args) -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free port of 127.0.0.1, and its base URL."""
     options = ["--workers", str(args.workers), "--worker-class", args.worker_class]
     if args.worker_class == "gthread":
         options += ["--threads", str(args.threads), "--keep-alive", "30"]
-    return loopback.start_gunicorn(env, PORT, options)
+    port = loopback.free_port()
+    return loopback.start_gunicorn(env, port, options), f"http://127.0.0.1:{port}"
 
 
 def child(env: dict, *args: str, stdin: str = "") -> dict:
@@ -151,49 +150,76 @@ def child(env: dict, *args: str, stdin: str = "") -> dict:
     return json.loads(out.stdout)
 
 
-def run_size(database: str, orders: int, args) -> dict:
-    ensure_database(database, orders, args.seed, args.fresh)
-    env = app_env(database)
+def database_for(size: int) -> str:
+    if size >= 100_000:
+        return os.environ.get("BENCH_DB_LARGE", "mutirao_bench_data")
+    return os.environ.get("BENCH_DB_SMALL", "mutirao_bench_small")
+
+
+def run_sizes(sizes: list[int], args) -> dict:
+    """Every scenario at every size, back to back: one server per size's database, and
+    each scenario driven against one size right after the other, so that a machine that
+    slows down or speeds up while the benchmark runs moves both sides of the "1M ÷ 10k"
+    ratio alike. Then scenario 9 and the export, size by size."""
+    sites = []
+    for size in sizes:
+        database = database_for(size)
+        ensure_database(database, size, args.seed, args.fresh)
+        sites.append({"size": size, "env": app_env(database)})
     scenarios = [
         {"name": name, "who": who, "requests": requests}
         for name, _label, who, requests, _kind in SCENARIOS
     ]
-    prepared = child(env, "prepare", stdin=json.dumps(scenarios))
-    tokens, ids = prepared["tokens"], prepared["ids"]
-    results = {}
-    server = start_server(env, args)
+    for site in sites:
+        site["prepared"] = child(site["env"], "prepare", stdin=json.dumps(scenarios))
+    results = {str(size): {} for size in sizes}
     try:
+        for site in sites:
+            site["server"], site["base"] = start_server(site["env"], args)
         for name, label, who, requests, kind in SCENARIOS:
-            concrete = [(m, p.format(**ids), b) for m, p, b in requests]
-            token = tokens[who] if who else ""
-            chain = kind == "write"
-            if args.warmup:
-                load.run(BASE, concrete, token, args.warmup, args.connections, chain)
-            measured = load.run(BASE, concrete, token, args.seconds, args.connections, chain)
-            measured.update(label=label, kind=kind, queries=prepared["queries"].get(name))
-            if measured["errors"]:
-                raise SystemExit(f"{label}: {measured['errors']} error responses")
-            results[name] = measured
-            log(
-                f"{orders:>9,} {label:<28} {measured['rps']:8.1f} req/s  "
-                f"p50 {measured['p50_ms']:7.2f} ms  p99 {measured['p99_ms']:7.2f} ms  "
-                f"{measured['queries']} queries"
-            )
-        for name, hook in EXTRA_SCENARIOS.items():
-            results[name] = hook(env, args.seconds)
-            if name == "inbound":
-                log(inbound.describe(orders, results[name]))
+            for site in sites:
+                measured = measure(site, label, who, requests, kind, args)
+                measured["queries"] = site["prepared"]["queries"].get(name)
+                results[str(site["size"])][name] = measured
+                log(
+                    f"{site['size']:>9,} {label:<28} {measured['rps']:8.1f} req/s  "
+                    f"p50 {measured['p50_ms']:7.2f} ms  p99 {measured['p99_ms']:7.2f} ms  "
+                    f"{measured['queries']} queries"
+                )
+        for site in sites:
+            for name, hook in EXTRA_SCENARIOS.items():
+                results[str(site["size"])][name] = hook(site["env"], args.seconds)
+                if name == "inbound":
+                    log(inbound.describe(site["size"], results[str(site["size"])][name]))
     finally:
-        loopback.stop_server(server)
-    log(f"{orders:>9,} 8 CSV export of open orders (staff)")
-    results["export"] = child(env, "export")
-    exported = results["export"]
-    log(
-        f"{orders:>9,} export: {exported['rows']:,} rows in {exported['seconds']:.2f}s "
-        f"({exported['rows_per_second']:,.0f} rows/s), RSS +{exported['rss_growth_mb']:.1f} MB; "
-        f"COPY {exported['copy_seconds']:.2f}s"
-    )
+        for site in sites:
+            if "server" in site:
+                loopback.stop_server(site["server"])
+    for site in sites:
+        size = site["size"]
+        log(f"{size:>9,} 8 CSV export of open orders (staff)")
+        exported = results[str(size)]["export"] = child(site["env"], "export")
+        log(
+            f"{size:>9,} export: {exported['rows']:,} rows in {exported['seconds']:.2f}s "
+            f"({exported['rows_per_second']:,.0f} rows/s), "
+            f"RSS +{exported['rss_growth_mb']:.1f} MB; COPY {exported['copy_seconds']:.2f}s"
+        )
     return results
+
+
+def measure(site: dict, label: str, who, requests, kind: str, args) -> dict:
+    """One scenario against one size's server: warm-up, then the measured run."""
+    ids, tokens = site["prepared"]["ids"], site["prepared"]["tokens"]
+    concrete = [(method, path.format(**ids), body) for method, path, body in requests]
+    token = tokens[who] if who else ""
+    chain = kind == "write"
+    if args.warmup:
+        load.run(site["base"], concrete, token, args.warmup, args.connections, chain)
+    measured = load.run(site["base"], concrete, token, args.seconds, args.connections, chain)
+    measured.update(label=label, kind=kind)
+    if measured["errors"]:
+        raise SystemExit(f"{label}: {measured['errors']} error responses")
+    return measured
 
 
 def table(sizes: list[int], results: dict) -> str:
@@ -250,14 +276,7 @@ def main() -> None:
     sizes = sorted(int(size) for size in args.sizes.split(","))
     started = time.monotonic()
     log(f"load generator: {'wrk' if load.has_wrk() else 'python asyncio'}")
-    results = {}
-    for size in sizes:
-        database = (
-            os.environ.get("BENCH_DB_LARGE", "mutirao_bench_data")
-            if size >= 100_000
-            else os.environ.get("BENCH_DB_SMALL", "mutirao_bench_small")
-        )
-        results[str(size)] = run_size(database, size, args)
+    results = run_sizes(sizes, args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {
