@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from companies.models import Company, Membership
-from core.db import insert_unless_conflict
+from core.db import insert, insert_unless_conflict, update_columns
 from core.emails import render_email
 from core.exceptions import DomainError
 from orders import notifications
@@ -64,12 +64,10 @@ class Incoming:
 
 def inbound_park(*, raw: bytes, reason: str, source: str = "api") -> InboundResult:
     """Keep a message nobody could read, with its raw content, for a person in the admin."""
-    inbound = InboundEmail.objects.create(
-        status=Status.PARKED,
-        reason=reason[:300],
-        source=source[:30],
-        content_hash="",
-        raw=raw,
+    inbound = insert(
+        InboundEmail(
+            status=Status.PARKED, reason=reason[:300], source=source[:30], content_hash="", raw=raw
+        )
     )
     logger.warning("Parked inbound e-mail %s: %s", inbound.pk, reason)
     return InboundResult(Status.PARKED, inbound.pk, reason=inbound.reason)
@@ -189,8 +187,10 @@ def _receive(
 ) -> InboundResult:
     company = directory.company_for_recipients([*parsed.to, *parsed.cc])
     if company is None:
-        inbound = InboundEmail.objects.create(
-            **_fields(parsed, raw, source), status=Status.IGNORED, reason="unknown_recipient"
+        inbound = insert(
+            InboundEmail(
+                **_fields(parsed, raw, source), status=Status.IGNORED, reason="unknown_recipient"
+            )
         )
         return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
     try:
@@ -310,7 +310,7 @@ def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company:
             channel=Message.Channel.EMAIL,
             notify=not plan.automatic,
         )
-        inbound.save(update_fields=["order_message", "updated_at"])
+        update_columns(inbound, ["order_message"])
         return
     order = order_services.order_create_within_savepoint(
         requester=sender,
@@ -322,7 +322,7 @@ def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company:
         requester_role=plan.role,
     )
     inbound.order = order
-    inbound.save(update_fields=["order", "updated_at"])
+    update_columns(inbound, ["order"])
     _acknowledge(order, sender)
 
 
