@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from companies.models import Company, Membership
 from core.db import insert, insert_unless_conflict, update_columns
-from core.emails import render_email
 from core.exceptions import DomainError
 from orders import notifications
 from orders import services as order_services
 from orders.email import routing
+from orders.email.compose import acknowledgement_email
 from orders.email.outbound import order_email_enqueue
 from orders.email.parsing import (
     ParsedEmail,
@@ -364,11 +364,7 @@ def _sender_of(
 
 
 def _acknowledge(order: Order, requester: User) -> None:
-    email = render_email(
-        "orders/email/acknowledgement",
-        {"order": order, "recipient": requester, "site_url": settings.SITE_URL},
-        language=requester.language,
-    )
+    email = acknowledgement_email(order=order, recipient=requester, site_url=settings.SITE_URL)
     order_email_enqueue(
         order=order,
         key=f"order-ack-{order.pk}",
