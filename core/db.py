@@ -40,9 +40,8 @@ def update_columns(obj: models.Model, fields: list[str]) -> None:
     model = type(obj)
     alias = router.db_for_write(model)
     sql, prepared = _update_statement(model, alias, tuple(fields))
-    connection = connections[alias]
-    values = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in prepared]
-    with connection.cursor() as cursor:
+    values = _values(obj, prepared, connections[alias], adding=False)
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])
 
 
@@ -51,7 +50,7 @@ def _insert(obj: models.Model, *, on_conflict: OnConflict | None) -> bool:
     alias = router.db_for_write(model)
     connection = connections[alias]
     sql, fields, returning = _insert_statement(model, alias, on_conflict, obj.pk is None)
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    values = _values(obj, fields, connection, adding=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -64,6 +63,45 @@ def _insert(obj: models.Model, *, on_conflict: OnConflict | None) -> bool:
     obj._state.adding = False
     obj._state.db = alias
     return True
+
+
+def _values(obj: models.Model, fields: list, connection, *, adding: bool) -> list:
+    values = []
+    for field, plain in fields:
+        if plain is not None:
+            value = getattr(obj, field.attname)
+            if type(value) is plain:
+                values.append(value)
+                continue
+        else:
+            value = field.pre_save(obj, adding)
+        values.append(field.get_db_prep_save(value, connection))
+    return values
+
+
+# Fields whose `get_db_prep_save` returns a value of this type unchanged (and whose
+# `pre_save` only reads the attribute): their values are passed as they are.
+_AS_IS = {
+    models.CharField: str,
+    models.EmailField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+
+
+def _with_kind(field) -> tuple:
+    """(field, the type its values pass as they are, or None: prepared by the field)."""
+    target = (
+        field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
+    )
+    return field, _AS_IS.get(type(target))
 
 
 @cache
@@ -91,7 +129,7 @@ def _insert_statement(
         )
         if part
     )
-    return sql, fields, returning
+    return sql, [_with_kind(field) for field in fields], returning
 
 
 @cache
@@ -108,4 +146,4 @@ def _update_statement(
     ]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608 - names from the model
-    return sql, fields
+    return sql, [_with_kind(field) for field in fields]
