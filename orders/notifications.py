@@ -12,7 +12,7 @@ from django.conf import settings
 
 from accounts.models import User
 from companies.models import Membership
-from core.emails import render_email
+from orders.email.compose import order_event_email
 from orders.email.outbound import order_email_enqueue
 from orders.models import Message, Order, OrderEvent
 
@@ -99,17 +99,13 @@ def notify(
     order = event.order
     recipients = {user.pk: user for user in [*recipients_of(event, message), *extra]}
     for recipient in recipients.values():
-        email = render_email(
-            "orders/email/order_event",
-            {
-                "order": order,
-                "event": event,
-                "message": message,
-                "recipient": recipient,
-                "subject": order_subject(order),
-                "site_url": settings.SITE_URL,
-            },
-            language=recipient.language,
+        email = order_event_email(
+            order=order,
+            event=event,
+            message=message,
+            recipient=recipient,
+            subject=order_subject(order),
+            site_url=settings.SITE_URL,
         )
         order_email_enqueue(
             order=order,

@@ -12,6 +12,7 @@ from accounts.models import User
 from companies.models import Company, Membership, Team
 from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
+from core.db import insert, update_columns
 from core.exceptions import Conflict, FieldError, Forbidden
 from orders import notifications
 from orders.models import Message, Order, OrderEvent
@@ -52,12 +53,14 @@ def _record(
     message: Message | None = None,
     notify: bool = True,
 ) -> OrderEvent:
-    event = OrderEvent.objects.create(
-        order=order,
-        actor=actor,
-        kind=kind,
-        data=data or {},
-        is_internal=bool(message and message.is_internal),
+    event = insert(
+        OrderEvent(
+            order=order,
+            actor=actor,
+            kind=kind,
+            data=data or {},
+            is_internal=bool(message and message.is_internal),
+        )
     )
     if notify:
         notifications.notify(event, message=message)
@@ -107,17 +110,19 @@ def order_create(
     if priority and role not in STAFF_ROLES and not requester.is_staff:
         raise Forbidden(_("Only agents and admins set the priority."), code="priority_forbidden")
     _check_team(company, team)
-    order = Order.objects.create(
-        company=company,
-        requester=requester,
-        team=team,
-        title=title,
-        description=description,
-        equipment=equipment,
-        site_address=site_address,
-        priority=priority or Order.Priority.MEDIUM,
-        channel=channel,
-        previous_order=previous_order,
+    order = insert(
+        Order(
+            company=company,
+            requester=requester,
+            team=team,
+            title=title,
+            description=description,
+            equipment=equipment,
+            site_address=site_address,
+            priority=priority or Order.Priority.MEDIUM,
+            channel=channel,
+            previous_order=previous_order,
+        )
     )
     _record(order, requester, Kind.CREATED, {"channel": channel}, notify=notify)
     return order
@@ -296,10 +301,10 @@ def message_add(
             _("Only agents and admins write internal notes."), code="internal_forbidden"
         )
     company_require_active(order.company)
-    message = Message.objects.create(
-        order=order, author=author, body=body, is_internal=is_internal, channel=channel
+    message = insert(
+        Message(order=order, author=author, body=body, is_internal=is_internal, channel=channel)
     )
-    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    update_columns(order, ["updated_at"])
     _record(
         order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message, notify=notify
     )

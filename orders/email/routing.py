@@ -8,11 +8,10 @@ import re
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from companies.models import Company, Membership
+from companies.models import Company, Membership, Team
 from core.models import OutboundEmail
 from orders.email.parsing import ParsedEmail, normalise_address
 from orders.models import InboundEmail, Order, OrderOutboundEmail
@@ -125,74 +124,133 @@ def is_participant(user: User, order: Order, company_role: str | None = None) ->
     )
 
 
-ORDER_RELATED = ("team", "requester", "assignee")
-
-
 def _order_by_message_ids(company: Company, ids: list[str]) -> Order | None:
     if not ids:
         return None
-    # What we received and what we sent with these Message-IDs, in one hand-written query
-    # (it runs for every reply; the ORM's union of two joined querysets cost more to
-    # compile than to run). Received before sent, nearest ancestor first.
+    # What we received and what we sent with these Message-IDs, the nearest ancestor
+    # first and received before sent, and that order's row, in one hand-written query (it
+    # runs for every reply; the ORM's union of two joined querysets cost more to compile
+    # than to run).
     marks = ", ".join(["%s"] * len(ids))
-    sql = f"""
-        SELECT message_id, order_id, 0 FROM {_INBOUND}
-        WHERE company_id = %s AND order_id IS NOT NULL AND message_id IN ({marks})
-        UNION ALL
-        SELECT outbound.message_id, link.order_id, 1
-        FROM {_LINK} link
-        JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
-        JOIN {_ORDER} o ON o.id = link.order_id
-        WHERE o.company_id = %s AND outbound.message_id IN ({marks})
+    nearest = " ".join(["WHEN %s THEN %s"] * len(ids))
+    found = f"""
+        SELECT found.order_id FROM (
+            SELECT message_id, order_id, 0 AS sent FROM {_INBOUND}
+            WHERE company_id = %s AND order_id IS NOT NULL AND message_id IN ({marks})
+            UNION ALL
+            SELECT outbound.message_id, link.order_id, 1
+            FROM {_LINK} link
+            JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
+            JOIN {_ORDER} linked ON linked.id = link.order_id
+            WHERE linked.company_id = %s AND outbound.message_id IN ({marks})
+        ) found
+        ORDER BY CASE found.message_id {nearest} END, found.sent
+        LIMIT 1
     """  # noqa: S608 - table names from the models, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [company.pk, *ids, company.pk, *ids])
-        orders = {(message_id, sent): order_id for message_id, order_id, sent in cursor}
-    for message_id in ids:
-        order_id = orders.get((message_id, 0)) or orders.get((message_id, 1))
-        if order_id:
-            return _with_company(
-                Order.objects.select_related(*ORDER_RELATED).get(pk=order_id), company
-            )
-    return None
-
-
-_INBOUND = InboundEmail._meta.db_table
-_LINK = OrderOutboundEmail._meta.db_table
-_OUTBOUND = OutboundEmail._meta.db_table
-_ORDER = Order._meta.db_table
-
-
-def _with_company(order: Order | None, company: Company) -> Order | None:
-    if order is not None:
-        order.company = company  # the same row, already read: not joined again
-    return order
+    positions = [
+        value for position, message_id in enumerate(ids) for value in (message_id, position)
+    ]
+    orders = _orders_where(
+        f"o.id = ({found})", [company.pk, *ids, company.pk, *ids, *positions], company
+    )
+    return orders[0] if orders else None
 
 
 def _order_by_subject(company: Company, subject: str) -> Order | None:
     tokens = [int(token) for token in SUBJECT_TOKEN_RE.findall(subject)]
     if not tokens:
         return None
+    marks = ", ".join(["%s"] * len(tokens))
     found = {
         order.pk: order
-        for order in Order.objects.select_related(*ORDER_RELATED).filter(
-            company=company, pk__in=tokens
+        for order in _orders_where(
+            f"o.company_id = %s AND o.id IN ({marks})", [company.pk, *tokens], company
         )
     }
-    return _with_company(next((found[token] for token in tokens if token in found), None), company)
+    return next((found[token] for token in tokens if token in found), None)
 
 
 def _open_order_of(company: Company, sender: User) -> Order | None:
-    order = (
-        Order.objects.select_related("team", "assignee")
-        .filter(company=company, requester=sender)
-        .filter(Q(status=Order.Status.OPEN) | Q(status=Order.Status.IN_PROGRESS))
-        .order_by("-created_at", "-id")
-        .first()
+    orders = _orders_where(
+        "o.company_id = %s AND o.requester_id = %s AND o.status IN (%s, %s)",
+        [company.pk, sender.pk, Order.Status.OPEN, Order.Status.IN_PROGRESS],
+        company,
+        tail="ORDER BY o.created_at DESC, o.id DESC LIMIT 1",
+        sender=sender,
     )
-    if order is not None:
-        order.requester = sender  # the sender, already read
-    return _with_company(order, company)
+    return orders[0] if orders else None
+
+
+# What routing, the services that act on the order and the e-mails announcing it read of
+# an order and of the people and team on it; everything else (the requester's password
+# hash among it) stays in the database. Another field, if ever read, loads on access.
+def _in_model_order(model, names: set[str]) -> tuple[str, ...]:
+    # `Model.from_db` takes a subset of the columns in the model's own field order.
+    return tuple(field.attname for field in model._meta.concrete_fields if field.attname in names)
+
+
+_ORDER_FIELDS = _in_model_order(
+    Order,
+    {"id", "company_id", "requester_id", "team_id", "assignee_id", "title", "status", "priority"},
+)
+_PERSON_FIELDS = _in_model_order(User, {"id", "email", "name", "language", "is_active"})
+_TEAM_FIELDS = _in_model_order(Team, {"id", "company_id", "name", "lead_id"})
+
+
+def _orders_where(
+    where: str, params: list, company: Company, *, tail: str = "", sender: User | None = None
+) -> list[Order]:
+    """Orders of the company matching `where` (on the order, aliased `o`), each with its
+    requester, assignee and team, in one hand-written query; `company` (and `sender`,
+    when they are the requester) are the rows already read, not joined again."""
+    columns = ", ".join(
+        [
+            *(f"o.{name}" for name in _ORDER_FIELDS),
+            *(f"requester.{name}" for name in _PERSON_FIELDS),
+            *(f"assignee.{name}" for name in _PERSON_FIELDS),
+            *(f"team.{name}" for name in _TEAM_FIELDS),
+        ]
+    )
+    sql = f"""
+        SELECT {columns} FROM {_ORDER} o
+        JOIN {_USER} requester ON requester.id = o.requester_id
+        LEFT JOIN {_USER} assignee ON assignee.id = o.assignee_id
+        LEFT JOIN {_TEAM} team ON team.id = o.team_id
+        WHERE {where} {tail}
+    """  # noqa: S608 - table and column names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    orders = []
+    alias = connection.alias
+    people = len(_PERSON_FIELDS)
+    for row in rows:
+        order = Order.from_db(alias, _ORDER_FIELDS, row[: len(_ORDER_FIELDS)])
+        rest = row[len(_ORDER_FIELDS) :]
+        requester_row, assignee_row, team_row = (
+            rest[:people],
+            rest[people : 2 * people],
+            rest[2 * people :],
+        )
+        order.company = company
+        if sender is not None and order.requester_id == sender.pk:
+            order.requester = sender
+        else:
+            order.requester = User.from_db(alias, _PERSON_FIELDS, requester_row)
+        order.assignee = (
+            User.from_db(alias, _PERSON_FIELDS, assignee_row) if order.assignee_id else None
+        )
+        order.team = Team.from_db(alias, _TEAM_FIELDS, team_row) if order.team_id else None
+        orders.append(order)
+    return orders
+
+
+_INBOUND = InboundEmail._meta.db_table
+_LINK = OrderOutboundEmail._meta.db_table
+_OUTBOUND = OutboundEmail._meta.db_table
+_ORDER = Order._meta.db_table
+_USER = User._meta.db_table
+_TEAM = Team._meta.db_table
 
 
 def order_for(
