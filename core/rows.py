@@ -25,6 +25,26 @@ class RowListMixin:
 
     def list(self, request, *args, **kwargs):
         rows_class = self.list_rows_class
-        values = self.filter_queryset(self.get_queryset()).values_list(*rows_class.COLUMNS)
-        page = self.paginate_queryset(values)
+        filtered = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(_CountedBare(filtered, rows_class.COLUMNS))
         return self.get_paginated_response(rows_class.rows(page))
+
+
+class _CountedBare:
+    """A queryset's `values_list(*columns)`, counted without those columns: a related
+    column joins another table (an NGO's owner), which changes no count on a required
+    foreign key, but made PostgreSQL read every user to count the NGOs."""
+
+    def __init__(self, queryset, columns):
+        self.queryset = queryset
+        self.values = queryset.values_list(*columns)
+        self.ordered = self.values.ordered
+
+    def count(self) -> int:
+        return self.queryset.order_by().count()
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+    def __len__(self) -> int:
+        return self.count()

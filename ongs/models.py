@@ -55,7 +55,11 @@ class Ong(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["cnpj"], condition=~Q(cnpj=""), name="ong_cnpj_unique"),
         ]
-        indexes = [models.Index(fields=["is_active", "cause"], name="ong_active_cause_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "cause"], name="ong_active_cause_idx"),
+            # The list's order: a page is read in index order, never sorted whole.
+            models.Index(fields=["name", "id"], name="ong_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -34,10 +34,12 @@ def test_public_ngo_list_is_two_queries_and_the_generic_json(
     OngFactory.create_batch(30, name="Ação “social”")
     OngFactory(is_active=False)
 
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(2) as queries:
         response = api_client.get("/api/v1/ongs", {"page_size": 25, "page": 2})
 
     assert response.status_code == 200
+    count = queries.captured_queries[0]["sql"]
+    assert "COUNT(" in count and "accounts_user" not in count  # counted without the owners
     body = json.loads(response.content)
     assert body["count"] == 30
     expected = [
