@@ -6,9 +6,10 @@ order and every reply (several per received e-mail), and rendering their three D
 templates cost about a millisecond each, most of the e-mail channel's CPU once its SQL
 was prepared. The phrases are translated once per language (`_phrases`) and each e-mail
 is then put together in a few dozen microseconds. The rules are the templates' were:
-every value is escaped in the HTML part, translated phrases are not (they are ours), a
-translation whose placeholders do not match falls back to the English phrase, and the
-subject is escaped as the HTML is (it always has been).
+every value is escaped in the HTML part, translated phrases are not (they are ours), and a
+translation whose placeholders do not match falls back to the English phrase. The subject
+is plain text on one line (the templates escaped it as HTML, so a title with "&" arrived
+as "&amp;").
 """
 
 from dataclasses import dataclass
@@ -98,7 +99,8 @@ def _html_lines(value: str) -> str:
 
 
 def _subject(subject: str) -> str:
-    return " ".join(str(escape(subject)).split())
+    # A header is plain text: no HTML entities in it, and no line breaks either.
+    return " ".join(subject.split())
 
 
 def acknowledgement_email(*, order: Order, recipient: User, site_url: str) -> RenderedEmail:
