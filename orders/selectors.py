@@ -124,12 +124,13 @@ class OrderListQuery:
     and for the joined rows was most of a list request's CPU (docs/performance.md). The
     page takes two steps in one query: each part gives the ids of its first `top` rows in
     the list's order (an ordered index scan, often index-only), only those are merged and
-    cut to the page, and only the page's rows are joined to their company, requester,
-    team and technician. Elsewhere (SQLite, one part) the ORM writes the SQL."""
+    cut to the page, and only the page's rows are read, with the names of their company,
+    requester, team and technician (`_rows_sql`). Elsewhere (SQLite, one part) the ORM
+    writes the SQL."""
 
     def __init__(self, parts: list[QuerySet[Order]]):
         self.parts = parts
-        self.ordering = list(parts[0].query.order_by or Order._meta.ordering)
+        self.keys = _order_keys(parts[0].query.order_by or Order._meta.ordering)
         self.conditions = _conditions(parts) if connection.vendor == "postgresql" else None
 
     def count(self, bound: int) -> tuple[int, bool]:
@@ -151,7 +152,7 @@ class OrderListQuery:
             return list(part[bottom:top].values_list(*columns))
         ids_sql, params = self._page_ids_sql(bottom, top)
         before, after = _rows_sql(columns)
-        order = ", ".join(f'"{Order._meta.db_table}".{key}' for key in self._keys())
+        order = ", ".join(f'"{Order._meta.db_table}".{key}' for key in self.keys)
         with connection.cursor() as cursor:
             cursor.execute(f"{before}{ids_sql}{after} ORDER BY {order}", params)
             return cursor.fetchall()
@@ -159,20 +160,11 @@ class OrderListQuery:
     def _one_part(self) -> QuerySet[Order]:
         return self.parts[0] if len(self.parts) == 1 else reduce(operator.or_, self.parts)
 
-    def _keys(self) -> list[str]:
-        """The ORDER BY terms of the list, as `"column" DESC`."""
-        keys = []
-        for name in self.ordering:
-            field = name.lstrip("-")
-            column = "id" if field == "pk" else Order._meta.get_field(field).column
-            keys.append(f'"{column}" {"DESC" if name.startswith("-") else "ASC"}')
-        return keys
-
     def _page_ids_sql(self, bottom: int, top: int) -> tuple[str, list]:
         if not self.conditions:
             return "SELECT NULL::bigint AS id WHERE FALSE", []
-        order = ", ".join(self._keys())
-        columns = ", ".join(dict.fromkeys(['"id"', *(key.split()[0] for key in self._keys())]))
+        order = ", ".join(self.keys)
+        columns = ", ".join(dict.fromkeys(['"id"', *(key.split()[0] for key in self.keys)]))
         table = Order._meta.db_table
         if len(self.conditions) == 1:
             where, params = self.conditions[0]
@@ -181,9 +173,8 @@ class OrderListQuery:
                 f"LIMIT {int(top) - int(bottom)} OFFSET {int(bottom)}",
                 params,
             )
-        parts, params = [], []
+        parts, params, limit = [], [], int(top)
         for where, part_params in self.conditions:
-            limit = int(top)
             parts.append(f'(SELECT {columns} FROM "{table}"{where} ORDER BY {order} LIMIT {limit})')  # noqa: S608
             params.extend(part_params)
         return (
@@ -191,6 +182,16 @@ class OrderListQuery:
             f"LIMIT {int(top) - int(bottom)} OFFSET {int(bottom)}",
             params,
         )
+
+
+def _order_keys(ordering) -> list[str]:
+    """The list's ORDER BY terms (`-created_at`, `id`) as `"column" DESC` SQL."""
+    keys = []
+    for name in ordering:
+        field = name.lstrip("-")
+        column = "id" if field == "pk" else Order._meta.get_field(field).column
+        keys.append(f'"{column}" {"DESC" if name.startswith("-") else "ASC"}')
+    return keys
 
 
 def _conditions(parts: list[QuerySet[Order]]) -> list[tuple[str, list]] | None:

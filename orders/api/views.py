@@ -32,25 +32,22 @@ MAX_PAGE_NUMBER = 10_000_000
 class _BoundedCountPaginator(Paginator):
     count_is_estimate = False
 
+    def count_bounded(self, bound: int) -> tuple[int, bool]:
+        return selectors.order_count_bounded(self.object_list, bound)
+
     @cached_property
     def count(self) -> int:
-        count, self.count_is_estimate = selectors.order_count_bounded(
-            self.object_list, EXACT_COUNT_UP_TO
-        )
+        count, self.count_is_estimate = self.count_bounded(EXACT_COUNT_UP_TO)
         return count
 
 
-class _OrderListPaginator(Paginator):
+class _OrderListPaginator(_BoundedCountPaginator):
     """Pages of list rows (tuples of `OrderListSerializer.COLUMNS`, not model instances) of
     a `selectors.OrderListQuery`: the count in at most one query (none while an estimate is
     cached), the page in one."""
 
-    count_is_estimate = False
-
-    @cached_property
-    def count(self) -> int:
-        count, self.count_is_estimate = self.object_list.count(EXACT_COUNT_UP_TO)
-        return count
+    def count_bounded(self, bound: int) -> tuple[int, bool]:
+        return self.object_list.count(bound)
 
     def validate_number(self, number):
         self.count  # noqa: B018 - sets count_is_estimate
