@@ -6,11 +6,18 @@ the ORM's query compiler for every row: on the e-mail channel, which writes five
 rows per message, that compilation cost more CPU than PostgreSQL spent running them.
 The values still go through each field's own `pre_save` and `get_db_prep_save`, exactly
 as `Model.save()` prepares them, so what is stored is the same.
+
+Inside `writes_deferred()` (PostgreSQL) the same three calls queue their rows instead, and
+the queue is written in one round trip (one multi-row INSERT per table) right before any
+other statement runs on the connection, and when the block ends: a batch of work that
+only writes sends its rows together instead of one statement each.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
-from django.db import connections, models, router
+from django.db import OperationalError, connections, models, router
 from django.db.models.constants import OnConflict
 
 
@@ -18,6 +25,9 @@ def insert(obj: models.Model) -> models.Model:
     """`Model.objects.create()` for an instance already built: one INSERT, the primary
     key (and any database-generated column) set on it. No `save()` and no signals run
     (the models it is used for have neither)."""
+    deferred = _deferred(obj)
+    if deferred is not None and deferred.queue_insert(obj):
+        return obj
     _insert(obj, on_conflict=None)
     return obj
 
@@ -30,7 +40,15 @@ def insert_unless_conflict(obj: models.Model) -> bool:
     IntegrityError` inside `atomic()` take four. A concurrent insert of the same key waits
     for the other transaction and then reports the conflict, as a unique constraint does.
     No `save()` and no signals run (the models it is used for have neither).
+
+    Inside `writes_deferred()` the row is queued like any other and True returned: a
+    conflict surfaces when the queue is written, as an error for the whole block. That
+    is for callers that have read beforehand that no such row exists and that redo the
+    block without deferral when it fails.
     """
+    deferred = _deferred(obj)
+    if deferred is not None and deferred.queue_insert(obj):
+        return True
     return _insert(obj, on_conflict=OnConflict.IGNORE)
 
 
@@ -41,6 +59,10 @@ def update_columns(obj: models.Model, fields: list[str]) -> None:
     alias = router.db_for_write(model)
     sql, prepared = _update_statement(model, alias, tuple(fields))
     values = _values(obj, prepared, connections[alias], adding=False)
+    deferred = _deferred(obj)
+    if deferred is not None:
+        deferred.queue_update(obj, sql, [*values, obj.pk])
+        return
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])
 
@@ -147,3 +169,143 @@ def _update_statement(
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608 - names from the model
     return sql, [_with_kind(field) for field in fields]
+
+
+class WriteFailed(Exception):
+    """A deferred row could not be written (a unique conflict, a value too long): the
+    block's transaction is aborted, and whoever opened the block redoes it without
+    deferral. Not an IntegrityError, so that no `except IntegrityError` around some later
+    statement, which happened to trigger the write, mistakes it for its own."""
+
+
+@contextmanager
+def writes_deferred(using: str = "default") -> Iterator[None]:
+    """Queue the rows `insert`, `insert_unless_conflict` and `update_columns` write on
+    this connection, and write them in one round trip before the next other statement
+    and when the block ends. Primary keys are taken from the table's sequence ahead (a
+    hundred at a time), so every queued object has its `pk` at once.
+
+    Use inside a transaction. A failed write raises `WriteFailed` (a lock conflict stays
+    an `OperationalError`); rolling back to a savepoint drops what was queued after it.
+    Anywhere but PostgreSQL the block changes nothing."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or getattr(connection, "_deferred_writes", None):
+        yield
+        return
+    deferred = _DeferredWrites(connection)
+    connection._deferred_writes = deferred
+    try:
+        with connection.execute_wrapper(deferred.before_statement):
+            yield
+            deferred.flush()
+    finally:
+        connection._deferred_writes = None
+
+
+def _deferred(obj: models.Model) -> "_DeferredWrites | None":
+    alias = router.db_for_write(type(obj))
+    return getattr(connections[alias], "_deferred_writes", None)
+
+
+# Ids taken from a sequence per refill: a batch of inbound e-mail writes about this many
+# rows of each kind.
+ID_CHUNK = 100
+
+
+class _DeferredWrites:
+    def __init__(self, connection):
+        self.connection = connection
+        self.inserts: dict[tuple, list[list]] = {}  # statement → [object, values] rows
+        self.queued: dict[int, list] = {}  # id(object) → its row, until written
+        self.updates: dict[tuple, tuple[str, list]] = {}  # (model, pk, sql) → last values
+        self.ids: dict[type, list[int]] = {}
+        self.busy = False
+
+    def queue_insert(self, obj: models.Model) -> bool:
+        model = type(obj)
+        opts = model._meta
+        if any(not (field is opts.pk or field.generated) for field in opts.db_returning_fields):
+            return False  # a default only the database knows: written at once
+        # A generated column stays unloaded on the object, and is read when first used.
+        if obj.pk is None:
+            obj.pk = self._next_id(model)
+        alias = self.connection.alias
+        _head, _row, fields = _rows_statement(model, alias)
+        row = [obj, _values(obj, fields, self.connection, adding=True)]
+        self.inserts.setdefault((model, alias), []).append(row)
+        self.queued[id(obj)] = row
+        obj._state.adding = False
+        obj._state.db = alias
+        return True
+
+    def queue_update(self, obj: models.Model, sql: str, params: list) -> None:
+        row = self.queued.get(id(obj))
+        if row is not None:  # not written yet: the INSERT carries the new values
+            _head, _row, fields = _rows_statement(type(obj), self.connection.alias)
+            row[1] = _values(obj, fields, self.connection, adding=False)
+            return
+        self.updates[(type(obj), obj.pk, sql)] = (sql, params)
+
+    def before_statement(self, execute, sql, params, many, context):
+        if not self.busy:
+            if sql.lstrip()[:8].upper() == "ROLLBACK":
+                # Everything queued came after the last savepoint statement (each one
+                # writes the queue first), so it is inside what is rolled back.
+                self.discard()
+            else:
+                self.flush()
+        return execute(sql, params, many, context)
+
+    def flush(self) -> None:
+        if not self.inserts and not self.updates:
+            return
+        statements, params = [], []
+        for (model, alias), rows in self.inserts.items():
+            head, row, _fields = _rows_statement(model, alias)
+            statements.append(f"{head} VALUES {', '.join([row] * len(rows))}")
+            params.extend(value for _obj, row_values in rows for value in row_values)
+        for sql, update_params in self.updates.values():
+            statements.append(sql)
+            params.extend(update_params)
+        self.discard()
+        self.busy = True
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(";\n".join(statements), params)
+        except OperationalError:
+            raise
+        except Exception as exc:
+            raise WriteFailed(str(exc)) from exc
+        finally:
+            self.busy = False
+
+    def discard(self) -> None:
+        self.inserts, self.queued, self.updates = {}, {}, {}
+
+    def _next_id(self, model: type[models.Model]) -> int:
+        pool = self.ids.get(model)
+        if not pool:
+            opts = model._meta
+            self.busy = True
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, %s)",
+                        [self.connection.ops.quote_name(opts.db_table), opts.pk.column, ID_CHUNK],
+                    )
+                    pool = self.ids[model] = [row[0] for row in cursor.fetchall()][::-1]
+            finally:
+                self.busy = False
+        return pool.pop()
+
+
+@cache
+def _rows_statement(model: type[models.Model], alias: str) -> tuple[str, str, list]:
+    """`INSERT INTO table (columns)`, one row's placeholders, and the fields, primary key
+    included: the pieces of a multi-row INSERT."""
+    quote = connections[alias].ops.quote_name
+    opts = model._meta
+    fields = [field for field in opts.local_concrete_fields if not field.generated]
+    head = f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    return head, f"({', '.join(['%s'] * len(fields))})", [_with_kind(field) for field in fields]
