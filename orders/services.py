@@ -15,6 +15,7 @@ from companies.services import company_require_active
 from core.db import insert, update_columns
 from core.exceptions import Conflict, FieldError, Forbidden
 from orders import notifications
+from orders.email.outbound import thread_begins
 from orders.models import Message, Order, OrderEvent
 from orders.selectors import order_roles
 
@@ -124,6 +125,7 @@ def order_create(
             previous_order=previous_order,
         )
     )
+    thread_begins(order)
     _record(order, requester, Kind.CREATED, {"channel": channel}, notify=notify)
     return order
 

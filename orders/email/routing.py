@@ -38,7 +38,7 @@ class Directory:
     is rolled back (`forget`), so a failed message never leaves a ghost for the next one.
     """
 
-    def __init__(self, messages: list[ParsedEmail]):
+    def __init__(self, messages: list[ParsedEmail], *, read_orders: bool = False):
         recipients = {
             base_address(address) for parsed in messages for address in [*parsed.to, *parsed.cc]
         }
@@ -56,6 +56,7 @@ class Directory:
         )
         addresses = {normalise_address(parsed.from_address) for parsed in messages}
         addresses.discard("")
+        self.senders = addresses
         self.users: dict[str, User] = (
             {user.email: user for user in User.objects.filter(email__in=addresses)}
             if addresses
@@ -69,6 +70,11 @@ class Directory:
             ).values_list("company_id", "user_id", "role")
             self.roles = {(company, user): role for company, user, role in memberships}
         self._added: list[tuple[dict, object]] = []
+        self.orders = (
+            BatchOrders(messages, list(self.companies.values()), list(self.users.values()))
+            if read_orders
+            else None
+        )
 
     def company_for_recipients(self, addresses: list[str]) -> Company | None:
         """The company whose support address is among the recipients (first listed wins)."""
@@ -198,11 +204,18 @@ _TEAM_FIELDS = _in_model_order(Team, {"id", "company_id", "name", "lead_id"})
 
 
 def _orders_where(
-    where: str, params: list, company: Company, *, tail: str = "", sender: User | None = None
+    where: str,
+    params: list,
+    company: Company | None,
+    *,
+    tail: str = "",
+    sender: User | None = None,
+    known: dict[int, User] | None = None,
 ) -> list[Order]:
-    """Orders of the company matching `where` (on the order, aliased `o`), each with its
-    requester, assignee and team, in one hand-written query; `company` (and `sender`,
-    when they are the requester) are the rows already read, not joined again."""
+    """Orders matching `where` (on the order, aliased `o`), each with its requester,
+    assignee and team, in one hand-written query; `company` (and `sender`, when they are
+    the requester, or any of the `known` people) are the rows already read, not joined again.
+    Without `company` the caller sets each order's company."""
     columns = ", ".join(
         [
             *(f"o.{name}" for name in _ORDER_FIELDS),
@@ -232,9 +245,12 @@ def _orders_where(
             rest[people : 2 * people],
             rest[2 * people :],
         )
-        order.company = company
+        if company is not None:
+            order.company = company
         if sender is not None and order.requester_id == sender.pk:
             order.requester = sender
+        elif known and order.requester_id in known:
+            order.requester = known[order.requester_id]
         else:
             order.requester = User.from_db(alias, _PERSON_FIELDS, requester_row)
         order.assignee = (
@@ -251,6 +267,32 @@ _OUTBOUND = OutboundEmail._meta.db_table
 _ORDER = Order._meta.db_table
 _USER = User._meta.db_table
 _TEAM = Team._meta.db_table
+_OPEN = [Order.Status.OPEN, Order.Status.IN_PROGRESS]
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# A batch's Message-IDs: what we received and sent with them, and their orders. (Table
+# names from the models; the `{…}` are placeholder lists, values go as parameters.)
+_MESSAGES_AND_ORDERS = f"""
+    SELECT 0, id, company_id, message_id, order_id FROM {_INBOUND}
+    WHERE company_id IN ({{companies}}) AND message_id IN ({{ids}})
+    UNION ALL
+    SELECT 1, outbound.id, linked.company_id, outbound.message_id, link.order_id
+    FROM {_LINK} link
+    JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
+    JOIN {_ORDER} linked ON linked.id = link.order_id
+    WHERE linked.company_id IN ({{companies}}) AND outbound.message_id IN ({{ids}})
+"""  # noqa: S608
+
+# A batch's senders' open orders in its companies, each sender's latest first.
+_OPEN_ORDERS = f"""
+    SELECT company_id, requester_id, id FROM {_ORDER}
+    WHERE company_id IN ({{companies}}) AND requester_id IN ({{users}}) AND status IN (%s, %s)
+    ORDER BY company_id, requester_id, created_at DESC, id DESC
+"""  # noqa: S608
 
 
 def order_for(
@@ -260,20 +302,153 @@ def order_for(
     sender: User,
     company_role: str | None = None,
     is_new_sender: bool = False,
+    orders: "BatchOrders | None" = None,
 ) -> tuple[Order | None, str]:
     """The order the message belongs to and how it was found, in this order: a Message-ID
     we received or sent, the `[#id]` subject token, the sender's open order. The first
     hint that names an order decides: if the sender is not a participant of it, the
     answer is (None, "not_participant"), a new order, never someone else's. A sender whose
-    account this message created (`is_new_sender`) has no open order to look for."""
+    account this message created (`is_new_sender`) has no open order to look for.
+    `orders`: what the batch read of them at once (see `BatchOrders`)."""
+    if orders is None:
+        by_ids = _order_by_message_ids
+        by_subject = _order_by_subject
+        open_order = _open_order_of
+    else:
+        by_ids, by_subject, open_order = orders.by_message_ids, orders.by_subject, orders.open_of
     for how, candidate in (
-        ("headers", lambda: _order_by_message_ids(company, parsed.thread_ids)),
-        ("subject", lambda: _order_by_subject(company, parsed.subject)),
+        ("headers", lambda: by_ids(company, parsed.thread_ids)),
+        ("subject", lambda: by_subject(company, parsed.subject)),
     ):
         order = candidate()
         if order is not None:
             if is_participant(sender, order, company_role):
                 return order, how
             return None, "not_participant"
-    order = None if is_new_sender else _open_order_of(company, sender)
+    order = None if is_new_sender else open_order(company, sender)
     return (order, "open_order") if order else (None, "")
+
+
+class BatchOrders:
+    """The orders a batch of messages may join, read for the whole batch in three queries
+    instead of one or two per message: what we received and sent with its Message-IDs
+    (the messages themselves, to tell a copy received before, and those they answer),
+    the senders' latest open orders, and these orders with their people and the ones its
+    subject tokens name. What the batch does is added as it happens (`recorded`,
+    `created`); an order the batch reopens is read again when next asked for.
+
+    Only for a batch received all or nothing: nothing is forgotten when one message is
+    rolled back. Read at the start of the batch, like the rest of the `Directory`.
+    """
+
+    def __init__(self, messages: list[ParsedEmail], companies: list[Company], users: list[User]):
+        self.by_company = {company.pk: company for company in companies}
+        # (company, Message-ID) → the message we received, with its order once it has one
+        self.received: dict[tuple[int, str], InboundEmail] = {}
+        self.sent: dict[str, tuple[int, int]] = {}  # Message-ID → (order, its company)
+        self.open: dict[tuple[int, int], int | None] = {}  # (company, requester) → order
+        self.orders: dict[int, Order] = {}
+        self.stale: set[int] = set()  # orders the batch changed, read again when asked for
+        if not companies:
+            return
+        company_ids = list(self.by_company)
+        message_ids = sorted(
+            {mid for parsed in messages for mid in [parsed.message_id, *parsed.thread_ids]} - {""}
+        )
+        tokens = sorted(
+            {int(t) for parsed in messages for t in SUBJECT_TOKEN_RE.findall(parsed.subject)}
+        )
+        companies_in = _marks(company_ids)
+        with connection.cursor() as cursor:
+            if message_ids:
+                ids_in = _marks(message_ids)
+                sql = _MESSAGES_AND_ORDERS.format(companies=companies_in, ids=ids_in)
+                cursor.execute(sql, [*company_ids, *message_ids] * 2)
+                for sent, pk, company_id, message_id, order_id in cursor.fetchall():
+                    if sent:
+                        self.sent[message_id] = (order_id, company_id)
+                    else:
+                        self.received[(company_id, message_id)] = InboundEmail(
+                            id=pk, company_id=company_id, message_id=message_id, order_id=order_id
+                        )
+            if users:
+                user_ids = [user.pk for user in users]
+                self.open = {(c, u): None for c in company_ids for u in user_ids}
+                sql = _OPEN_ORDERS.format(companies=companies_in, users=_marks(user_ids))
+                cursor.execute(sql, [*company_ids, *user_ids, *_OPEN])
+                for company_id, requester_id, order_id in cursor.fetchall():
+                    if self.open[(company_id, requester_id)] is None:  # the latest first
+                        self.open[(company_id, requester_id)] = order_id
+        wanted = {inbound.order_id for inbound in self.received.values()} - {None}
+        wanted |= {order_id for order_id, _company in self.sent.values()}
+        wanted |= {order_id for order_id in self.open.values() if order_id} | set(tokens)
+        if wanted:
+            for order in _orders_where(
+                f"o.id IN ({_marks(wanted)}) AND o.company_id IN ({companies_in})",
+                [*sorted(wanted), *company_ids],
+                None,
+                known={user.pk: user for user in users},
+            ):
+                order.company = self.by_company[order.company_id]
+                self.orders[order.pk] = order
+
+    def received_before(self, company: Company, message_id: str) -> InboundEmail | None:
+        """The copy of this message already received (before or in this batch)."""
+        return self.received.get((company.pk, message_id)) if message_id else None
+
+    def by_message_ids(self, company: Company, ids: list[str]) -> Order | None:
+        for message_id in ids:
+            inbound = self.received.get((company.pk, message_id))
+            order_id = inbound.order_id if inbound is not None else None
+            if order_id is None:
+                order_id, order_company = self.sent.get(message_id, (None, None))
+                if order_company != company.pk:
+                    order_id = None
+            if order_id is not None:
+                return self._order(company, order_id)
+        return None
+
+    def by_subject(self, company: Company, subject: str) -> Order | None:
+        for token in SUBJECT_TOKEN_RE.findall(subject):
+            order_id = int(token)
+            if order_id in self.orders or order_id in self.stale:
+                order = self._order(company, order_id)
+                if order is not None and order.company_id == company.pk:
+                    return order
+        return None
+
+    def open_of(self, company: Company, sender: User) -> Order | None:
+        key = (company.pk, sender.pk)
+        if key not in self.open:  # a sender the batch did not know: read it
+            return _open_order_of(company, sender)
+        order_id = self.open[key]
+        return self._order(company, order_id) if order_id else None
+
+    def created(self, order: Order) -> None:
+        """The batch opened this order: it is its requester's latest open order."""
+        self.orders[order.pk] = order
+        self.open[(order.company_id, order.requester_id)] = order.pk
+
+    def recorded(self, inbound: InboundEmail) -> None:
+        """The batch recorded this message: a copy of it is a duplicate, and a reply to it
+        joins its order once it has one."""
+        if inbound.message_id:
+            self.received[(inbound.company_id, inbound.message_id)] = inbound
+
+    def reopened(self, order: Order) -> None:
+        """The batch changed this order's status: read it again when asked for."""
+        self.orders.pop(order.pk, None)
+        self.stale.add(order.pk)
+        self.open.pop((order.company_id, order.requester_id), None)
+
+    def _order(self, company: Company, order_id: int) -> Order | None:
+        order = self.orders.get(order_id)
+        if order is None:
+            found = _orders_where(
+                "o.id = %s AND o.company_id = %s", [order_id, company.pk], company
+            )
+            if not found:
+                return None
+            order = self.orders[order_id] = found[0]
+            self.stale.discard(order_id)
+        return order

@@ -16,13 +16,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from companies.models import Company, Membership
-from core.db import insert, insert_unless_conflict, update_columns
+from core.db import WriteFailed, insert, insert_unless_conflict, update_columns, writes_deferred
 from core.exceptions import DomainError
 from orders import notifications
 from orders import services as order_services
 from orders.email import routing
 from orders.email.compose import acknowledgement_email
-from orders.email.outbound import order_email_enqueue
+from orders.email.outbound import (
+    order_email_enqueue,
+    thread_received,
+    threads_read_once,
+)
 from orders.email.parsing import (
     ParsedEmail,
     UnreadableEmail,
@@ -130,24 +134,39 @@ class _Retry(Exception):
 
 def _receive_all(messages: list[Incoming]) -> list[InboundResult]:
     # Almost every batch goes through whole, so it is first received without a savepoint
-    # per message (two statements fewer each), inside one savepoint for the batch. When a
-    # message fails, that attempt is rolled back and the batch is received again with a
-    # savepoint per message, so that only the failed one is parked. A batch with
-    # attachments goes straight to savepoints: files stored by a rolled-back attempt would
-    # stay behind.
-    if not any(message.parsed and message.parsed.attachments for message in messages):
+    # per message (two statements fewer each), inside one savepoint for the batch, with
+    # its rows queued and written together (`writes_deferred`). When a message fails, or
+    # the rows cannot be written, that attempt is rolled back and the batch is received
+    # again with a savepoint per message, so that only the failed one is parked. A batch
+    # with attachments goes straight to savepoints: files stored by a rolled-back attempt
+    # would stay behind.
+    if _may_receive_straight(messages):
         try:
-            with transaction.atomic():
-                directory = _directory(messages)
-                return [_receive_straight(message, directory) for message in messages]
-        except _Retry:
-            pass
+            with transaction.atomic(), writes_deferred():
+                directory = _directory(messages, read_orders=True)
+                with _threads_read_once(directory):
+                    return [_receive_straight(message, directory) for message in messages]
+        except (_Retry, WriteFailed) as exc:
+            logger.info("Inbound batch received again message by message: %r", exc.__cause__)
     directory = _directory(messages)
     return [_receive_isolated(message, directory) for message in messages]
 
 
-def _directory(messages: list[Incoming]) -> routing.Directory:
-    return routing.Directory([m.parsed for m in messages if m.parsed is not None])
+def _may_receive_straight(messages: list[Incoming]) -> bool:
+    return not any(message.parsed and message.parsed.attachments for message in messages)
+
+
+def _directory(messages: list[Incoming], *, read_orders: bool = False) -> routing.Directory:
+    parsed = [m.parsed for m in messages if m.parsed is not None]
+    return routing.Directory(parsed, read_orders=read_orders)
+
+
+def _threads_read_once(directory: routing.Directory):
+    # The threads of the orders the batch may join, and the automatic e-mails of the
+    # people it may write to: its senders and those orders' requesters.
+    orders = directory.orders.orders.values()
+    addresses = {*directory.senders, *(order.requester.email for order in orders)}
+    return threads_read_once([order.pk for order in orders], addresses)
 
 
 class _Refused(Exception):
@@ -229,6 +248,10 @@ def _receive(
             )
         )
         return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
+    if directory.orders is not None:
+        earlier = directory.orders.received_before(company, parsed.message_id)
+        if earlier is not None:
+            return InboundResult(DUPLICATE, earlier.pk, earlier.order_id, "already received")
     try:
         plan = _plan(parsed, company, directory)
     except DomainError as exc:  # e.g. a service refused: roll the message back, record why
@@ -247,10 +270,12 @@ def _receive(
     )
     if not insert_unless_conflict(inbound):
         return _duplicate_of(company, parsed)
+    if directory.orders is not None:
+        directory.orders.recorded(inbound)
     if plan.status == Status.IGNORED:
         return InboundResult(Status.IGNORED, inbound.pk, reason=inbound.reason)
     try:
-        _carry_out(plan, inbound, parsed, company)
+        _carry_out(plan, inbound, parsed, company, directory.orders)
     except DomainError as exc:
         raise _Refused(str(exc.message)) from exc
     _store_attachments(inbound, parsed)
@@ -306,7 +331,12 @@ def _plan(parsed: ParsedEmail, company: Company, directory: routing.Directory) -
         reason = f"automatic ({automatic}), unknown sender" if automatic else "unknown_sender"
         return _Plan(Status.IGNORED, reason)
     order, how = routing.order_for(
-        parsed, company=company, sender=sender, company_role=role, is_new_sender=is_new
+        parsed,
+        company=company,
+        sender=sender,
+        company_role=role,
+        is_new_sender=is_new,
+        orders=directory.orders,
     )
     previous_order, reopen = None, False
     # Only the requester's own (human) mail decides the fate of a closed order; anybody
@@ -332,13 +362,22 @@ def _plan(parsed: ParsedEmail, company: Company, directory: routing.Directory) -
     return _Plan(Status.CREATED_ORDER, how, sender, role, previous_order=previous_order)
 
 
-def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company: Company) -> None:
+def _carry_out(
+    plan: _Plan,
+    inbound: InboundEmail,
+    parsed: ParsedEmail,
+    company: Company,
+    orders: routing.BatchOrders | None,
+) -> None:
     body = parsed.display_text or parsed.title or _("(no text)")
     sender = plan.sender
     if plan.order is not None:
         order = plan.order
+        thread_received(order, inbound.created_at, inbound.message_id)
         if plan.reopen:
             order = order_services.order_reopen(order=order, actor=sender)
+            if orders is not None:
+                orders.reopened(order)
         inbound.order_message = order_services.message_add_within_savepoint(
             order=order,
             author=sender,
@@ -357,8 +396,11 @@ def _carry_out(plan: _Plan, inbound: InboundEmail, parsed: ParsedEmail, company:
         previous_order=plan.previous_order,
         requester_role=plan.role,
     )
+    if orders is not None:
+        orders.created(order)
     inbound.order = order
     update_columns(inbound, ["order"])
+    thread_received(order, inbound.created_at, inbound.message_id)
     _acknowledge(order, sender)
 
 
