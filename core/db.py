@@ -182,8 +182,8 @@ class WriteFailed(Exception):
 def writes_deferred(using: str = "default") -> Iterator[None]:
     """Queue the rows `insert`, `insert_unless_conflict` and `update_columns` write on
     this connection, and write them in one round trip before the next other statement
-    and when the block ends. Primary keys are taken from the table's sequence ahead (a
-    hundred at a time), so every queued object has its `pk` at once.
+    and when the block ends. Primary keys are taken from the table's sequence ahead
+    (`FIRST_IDS`), so every queued object has its `pk` at once.
 
     Use inside a transaction. A failed write raises `WriteFailed` (a lock conflict stays
     an `OperationalError`); rolling back to a savepoint drops what was queued after it.
@@ -207,9 +207,11 @@ def _deferred(obj: models.Model) -> "_DeferredWrites | None":
     return getattr(connections[alias], "_deferred_writes", None)
 
 
-# Ids taken from a sequence per refill: a batch of inbound e-mail writes about this many
-# rows of each kind.
-ID_CHUNK = 100
+# Ids taken from a table's sequence at a time: few at first, then twice as many at each
+# refill, up to the most. An id taken and not used is a gap in the numbers (order numbers
+# among them), so a block takes about as many as it writes, and none are kept for later:
+# a block later on would give a new order a lower number than orders made in between.
+FIRST_IDS, MOST_IDS = 16, 128
 
 
 class _DeferredWrites:
@@ -218,7 +220,7 @@ class _DeferredWrites:
         self.inserts: dict[tuple, list[list]] = {}  # statement → [object, values] rows
         self.queued: dict[int, list] = {}  # id(object) → its row, until written
         self.updates: dict[tuple, tuple[str, list]] = {}  # (model, pk, sql) → last values
-        self.ids: dict[type, list[int]] = {}
+        self.ids: dict[type, tuple[list[int], int]] = {}  # model → (ids left, next refill)
         self.busy = False
 
     def queue_insert(self, obj: models.Model) -> bool:
@@ -283,7 +285,7 @@ class _DeferredWrites:
         self.inserts, self.queued, self.updates = {}, {}, {}
 
     def _next_id(self, model: type[models.Model]) -> int:
-        pool = self.ids.get(model)
+        pool, refill = self.ids.get(model, ([], FIRST_IDS))
         if not pool:
             opts = model._meta
             self.busy = True
@@ -292,11 +294,12 @@ class _DeferredWrites:
                     cursor.execute(
                         "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
                         "FROM generate_series(1, %s)",
-                        [self.connection.ops.quote_name(opts.db_table), opts.pk.column, ID_CHUNK],
+                        [self.connection.ops.quote_name(opts.db_table), opts.pk.column, refill],
                     )
-                    pool = self.ids[model] = [row[0] for row in cursor.fetchall()][::-1]
+                    pool = [row[0] for row in cursor.fetchall()][::-1]
             finally:
                 self.busy = False
+            self.ids[model] = (pool, min(refill * 2, MOST_IDS))
         return pool.pop()
 
 

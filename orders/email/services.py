@@ -6,6 +6,7 @@ gets an error retries the same message forever.
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -141,10 +142,13 @@ def _receive_all(messages: list[Incoming]) -> list[InboundResult]:
     # with attachments goes straight to savepoints: files stored by a rolled-back attempt
     # would stay behind.
     if _may_receive_straight(messages):
+        # A single message reads and writes as it goes: reading ahead and taking ids ahead
+        # would cost it more round trips than they save.
+        together = len(messages) > 1
         try:
-            with transaction.atomic(), writes_deferred():
-                directory = _directory(messages, read_orders=True)
-                with _threads_read_once(directory):
+            with transaction.atomic(), writes_deferred() if together else nullcontext():
+                directory = _directory(messages, read_orders=together)
+                with _threads_read_once(directory) if together else nullcontext():
                     return [_receive_straight(message, directory) for message in messages]
         except (_Retry, WriteFailed) as exc:
             logger.info("Inbound batch received again message by message: %r", exc.__cause__)
