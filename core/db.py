@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from django.db import OperationalError, connections, models, router
+from django.db import DatabaseError, OperationalError, connections, models, router
 from django.db.models.constants import OnConflict
 
 
@@ -171,11 +171,12 @@ def _update_statement(
     return sql, [_with_kind(field) for field in fields]
 
 
-class WriteFailed(Exception):
+class WriteFailed(DatabaseError):
     """A deferred row could not be written (a unique conflict, a value too long): the
     block's transaction is aborted, and whoever opened the block redoes it without
-    deferral. Not an IntegrityError, so that no `except IntegrityError` around some later
-    statement, which happened to trigger the write, mistakes it for its own."""
+    deferral. A DatabaseError, so that `atomic()` rolls back a savepoint whose release
+    wrote the queue; not an IntegrityError, so that no `except IntegrityError` around some
+    later statement, which happened to trigger the write, mistakes it for its own."""
 
 
 @contextmanager

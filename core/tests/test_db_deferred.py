@@ -115,3 +115,15 @@ def test_elsewhere_the_block_writes_each_row_at_once():
     with transaction.atomic(), writes_deferred(), CaptureQueriesContext(connection) as captured:
         insert(_email("at-once"))
         assert len(_writes(captured)) == 1
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_write_failing_as_a_savepoint_ends_rolls_back_only_that_savepoint():
+    insert(_email("taken"))
+
+    with transaction.atomic(), writes_deferred():
+        with pytest.raises(WriteFailed), transaction.atomic():
+            insert_unless_conflict(_email("taken"))  # written, and refused, at its release
+        insert(_email("later"))  # the transaction goes on
+
+    assert sorted(OutboundEmail.objects.values_list("key", flat=True)) == ["later", "taken"]
