@@ -21,6 +21,11 @@ from django.db import DatabaseError, OperationalError, connections, models, rout
 from django.db.models.constants import OnConflict
 
 
+def placeholders(values) -> str:
+    """`%s, %s, %s` for a hand-written `IN (…)` of these values, passed as parameters."""
+    return ", ".join(["%s"] * len(values))
+
+
 def insert(obj: models.Model) -> models.Model:
     """`Model.objects.create()` for an instance already built: one INSERT, the primary
     key (and any database-generated column) set on it. No `save()` and no signals run

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from core.db import insert
+from core.db import insert, placeholders
 from core.emails import RenderedEmail
 from core.models import OutboundEmail
 from core.services import new_message_id, outbox_insert
@@ -69,10 +69,6 @@ _AUTOMATIC_SINCE = f"""
 """  # noqa: S608
 
 
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _as_datetime(value) -> datetime:
     # SQLite hands a union's timestamps back as naive UTC text.
     if isinstance(value, str):
@@ -101,14 +97,14 @@ class BatchThreads:
         with connection.cursor() as cursor:
             if self.threads:
                 ids = sorted(self.threads)
-                cursor.execute(_THREADS.format(orders=_marks(ids)), [*ids, *ids])
+                cursor.execute(_THREADS.format(orders=placeholders(ids)), [*ids, *ids])
                 for order_id, created_at, message_id, to in cursor.fetchall():
                     created_at = _as_datetime(created_at)
                     self.threads[order_id].append((created_at, message_id, to))
             if self.automatic:
                 since = connection.ops.adapt_datetimefield_value(self.since)
                 addresses = sorted(self.automatic)
-                sql = _AUTOMATIC_SINCE.format(addresses=_marks(addresses))
+                sql = _AUTOMATIC_SINCE.format(addresses=placeholders(addresses))
                 cursor.execute(sql, [*addresses, True, since])
                 self.automatic.update(cursor.fetchall())
 

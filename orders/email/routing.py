@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from companies.models import Company, Membership, Team
+from core.db import placeholders
 from core.models import OutboundEmail
 from orders.email.parsing import ParsedEmail, normalise_address
 from orders.models import InboundEmail, Order, OrderOutboundEmail
@@ -270,10 +271,6 @@ _TEAM = Team._meta.db_table
 _OPEN = [Order.Status.OPEN, Order.Status.IN_PROGRESS]
 
 
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 # A batch's Message-IDs: what we received and sent with them, and their orders. (Table
 # names from the models; the `{…}` are placeholder lists, values go as parameters.)
 _MESSAGES_AND_ORDERS = f"""
@@ -358,10 +355,10 @@ class BatchOrders:
         tokens = sorted(
             {int(t) for parsed in messages for t in SUBJECT_TOKEN_RE.findall(parsed.subject)}
         )
-        companies_in = _marks(company_ids)
+        companies_in = placeholders(company_ids)
         with connection.cursor() as cursor:
             if message_ids:
-                ids_in = _marks(message_ids)
+                ids_in = placeholders(message_ids)
                 sql = _MESSAGES_AND_ORDERS.format(companies=companies_in, ids=ids_in)
                 cursor.execute(sql, [*company_ids, *message_ids] * 2)
                 for sent, pk, company_id, message_id, order_id in cursor.fetchall():
@@ -374,7 +371,7 @@ class BatchOrders:
             if users:
                 user_ids = [user.pk for user in users]
                 self.open = {(c, u): None for c in company_ids for u in user_ids}
-                sql = _OPEN_ORDERS.format(companies=companies_in, users=_marks(user_ids))
+                sql = _OPEN_ORDERS.format(companies=companies_in, users=placeholders(user_ids))
                 cursor.execute(sql, [*company_ids, *user_ids, *_OPEN])
                 for company_id, requester_id, order_id in cursor.fetchall():
                     if self.open[(company_id, requester_id)] is None:  # the latest first
@@ -384,7 +381,7 @@ class BatchOrders:
         wanted |= {order_id for order_id in self.open.values() if order_id} | set(tokens)
         if wanted:
             for order in _orders_where(
-                f"o.id IN ({_marks(wanted)}) AND o.company_id IN ({companies_in})",
+                f"o.id IN ({placeholders(wanted)}) AND o.company_id IN ({companies_in})",
                 [*sorted(wanted), *company_ids],
                 None,
                 known={user.pk: user for user in users},
