@@ -173,16 +173,18 @@ def decode_bytes(payload: bytes, charset: str | None) -> str:
 
 
 def parse_addresses(values: Any) -> list[tuple[str, str]]:
-    """(name, address) pairs from header values or JSON strings/lists; bad ones dropped."""
+    """(name, address) pairs from header values or JSON strings/lists; bad ones dropped.
+    The addresses are split first and each name decoded after (RFC 2047), so that an
+    encoded name with a comma in it stays one name."""
     if not values:
         return []
     if isinstance(values, str):
         values = [values]
     pairs = []
-    for name, address in getaddresses([decode_header_value(value) for value in values]):
-        address = normalise_address(address)
+    for name, address in getaddresses([" ".join(str(value).split()) for value in values]):
+        address = normalise_address(decode_header_value(address))
         if "@" in address:
-            pairs.append((name.strip(), address))
+            pairs.append((decode_header_value(name).strip(), address))
     return pairs
 
 
@@ -278,19 +280,16 @@ def strip_quotes(text: str) -> str:
 # --- raw MIME -----------------------------------------------------------------------------
 
 
-def _header(message: MimeMessage, name: str) -> str:
-    try:
-        value = message.get(name)
-    except Exception:  # a header the policy cannot parse: fall back to its raw text
-        value = next((raw for key, raw in message.raw_items() if key.lower() == name), None)
-    return decode_header_value(value)
-
-
-def _all_headers(message: MimeMessage, name: str) -> list[str]:
-    try:
-        return [str(value) for value in message.get_all(name) or []]
-    except Exception:
-        return [raw for key, raw in message.raw_items() if key.lower() == name]
+def _headers_as_sent(message: MimeMessage) -> dict[str, list[str]]:
+    """Every top-level header's values by lower-case name, as text: read once. Raw 8-bit
+    bytes (UTF-8 from modern clients, Latin-1 from old ones) are decoded as a body is."""
+    headers: dict[str, list[str]] = {}
+    for name, value in message.raw_items():
+        value = str(value)
+        if not value.isascii():  # the parser kept undecodable bytes as surrogates
+            value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+        headers.setdefault(name.lower(), []).append(value)
+    return headers
 
 
 def _filename(part: MimeMessage) -> str:
@@ -349,29 +348,34 @@ def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
     """Read a raw RFC 5322 message. Raises UnreadableEmail only when there is no sender to
     answer (garbage, or not an e-mail at all)."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        senders = parse_addresses(_header(message, "from"))
+        # compat32 keeps headers as text, each read once below (`email.policy.default`
+        # parses a header into an object on every access: most of the parsing time).
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        sent = _headers_as_sent(message)
+
+        def header(name: str) -> str:  # the first value, decoded (RFC 2047)
+            return decode_header_value(sent[name][0]) if name in sent else ""
+
+        senders = parse_addresses(sent.get("from", [])[:1])
         if not senders:
             raise UnreadableEmail("no sender address")
         found: dict[str, Any] = {"text": "", "html": "", "attachments": [], "is_report": False}
         _walk(message, found)
-        headers = {name: _header(message, name) for name in KEPT_HEADERS}
-        recipients = [address for _, address in parse_addresses(_all_headers(message, "to"))]
+        recipients = [address for _, address in parse_addresses(sent.get("to"))]
         if envelope_recipient:
             recipients.append(normalise_address(envelope_recipient))
-        references = message_ids(" ".join(_all_headers(message, "references")))
-        in_reply_to = message_ids(_header(message, "in-reply-to"))
+        in_reply_to = message_ids(header("in-reply-to"))
         return ParsedEmail(
             from_name=senders[0][0][:200],
             from_address=senders[0][1],
             to=recipients,
-            cc=[address for _, address in parse_addresses(_all_headers(message, "cc"))],
-            subject=_header(message, "subject")[:500],
-            message_id=(message_ids(_header(message, "message-id")) or [""])[0],
+            cc=[address for _, address in parse_addresses(sent.get("cc"))],
+            subject=header("subject")[:500],
+            message_id=(message_ids(header("message-id")) or [""])[0],
             in_reply_to=in_reply_to[0] if in_reply_to else "",
-            references=references,
-            date=parse_date(_header(message, "date")),
-            headers={name: value[:1000] for name, value in headers.items() if value},
+            references=message_ids(" ".join(sent.get("references", []))),
+            date=parse_date(header("date")),
+            headers={name: header(name)[:1000] for name in KEPT_HEADERS if header(name)},
             text=found["text"],
             html=found["html"],
             attachments=found["attachments"],

@@ -79,6 +79,38 @@ def test_utf8_bytes_declared_as_ascii_are_read_as_utf8():
     assert parse_mime(raw).text.strip() == "ação"
 
 
+def test_raw_8bit_headers_are_read_as_utf8_or_latin1():
+    utf8 = (
+        "From: João da Silva <joao@client.example>\r\nTo: s@x.example\r\n"
+        "Subject: Impressora não liga\r\n\r\nok\r\n"
+    ).encode()
+    latin1 = (
+        "From: Zoë <zoe@client.example>\r\nTo: s@x.example\r\nSubject: Café\r\n\r\nok\r\n"
+    ).encode("latin-1")
+
+    parsed, old_client = parse_mime(utf8), parse_mime(latin1)
+
+    assert (parsed.from_name, parsed.from_address) == ("João da Silva", "joao@client.example")
+    assert parsed.subject == "Impressora não liga"
+    assert (old_client.from_name, old_client.subject) == ("Zoë", "Café")
+
+
+def test_an_encoded_name_with_a_comma_stays_one_name_and_folded_headers_unfold():
+    raw = (
+        b"From: =?utf-8?q?Silva=2C_Jo=C3=A3o?= <joao@client.example>\r\n"
+        b"To: s@x.example,\r\n =?utf-8?q?Suporte=2C_TI?= <ti@x.example>\r\n"
+        b"Subject: =?utf-8?q?Impressora_n=C3=A3o?=\r\n =?utf-8?q?_liga?=\r\n"
+        b"References: <a@client.example>\r\n\t<b@client.example>\r\n\r\nok\r\n"
+    )
+
+    parsed = parse_mime(raw)
+
+    assert (parsed.from_name, parsed.from_address) == ("Silva, João", "joao@client.example")
+    assert parsed.to == ["s@x.example", "ti@x.example"]
+    assert parsed.subject == "Impressora não liga"
+    assert parsed.references == ["<a@client.example>", "<b@client.example>"]
+
+
 def test_multipart_alternative_keeps_both_and_sanitises_the_html(api_client, tenant):
     html = (
         '<p onclick="steal()">Olá <b>equipe</b></p><script>alert(1)</script>'
