@@ -375,7 +375,7 @@ def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
             in_reply_to=in_reply_to[0] if in_reply_to else "",
             references=message_ids(" ".join(sent.get("references", []))),
             date=parse_date(header("date")),
-            headers={name: header(name)[:1000] for name in KEPT_HEADERS if header(name)},
+            headers={name: value[:1000] for name in KEPT_HEADERS if (value := header(name))},
             text=found["text"],
             html=found["html"],
             attachments=found["attachments"],

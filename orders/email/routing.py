@@ -138,7 +138,7 @@ def _order_by_message_ids(company: Company, ids: list[str]) -> Order | None:
     # first and received before sent, and that order's row, in one hand-written query (it
     # runs for every reply; the ORM's union of two joined querysets cost more to compile
     # than to run).
-    marks = ", ".join(["%s"] * len(ids))
+    marks = placeholders(ids)
     nearest = " ".join(["WHEN %s THEN %s"] * len(ids))
     found = f"""
         SELECT found.order_id FROM (
@@ -167,20 +167,15 @@ def _order_by_subject(company: Company, subject: str) -> Order | None:
     tokens = [int(token) for token in SUBJECT_TOKEN_RE.findall(subject)]
     if not tokens:
         return None
-    marks = ", ".join(["%s"] * len(tokens))
-    found = {
-        order.pk: order
-        for order in _orders_where(
-            f"o.company_id = %s AND o.id IN ({marks})", [company.pk, *tokens], company
-        )
-    }
+    where = f"o.company_id = %s AND o.id IN ({placeholders(tokens)})"
+    found = {order.pk: order for order in _orders_where(where, [company.pk, *tokens], company)}
     return next((found[token] for token in tokens if token in found), None)
 
 
 def _open_order_of(company: Company, sender: User) -> Order | None:
     orders = _orders_where(
         "o.company_id = %s AND o.requester_id = %s AND o.status IN (%s, %s)",
-        [company.pk, sender.pk, Order.Status.OPEN, Order.Status.IN_PROGRESS],
+        [company.pk, sender.pk, *_OPEN],
         company,
         tail="ORDER BY o.created_at DESC, o.id DESC LIMIT 1",
         sender=sender,
