@@ -173,7 +173,7 @@ class InboundSignatureAdmin(admin.ModelAdmin):
     list_filter = ["created_at"]
     search_fields = ["digest"]
     list_select_related = []
-    readonly_fields = ["digest", "created_at"]
+    readonly_fields = ["digest", "results", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -306,10 +306,14 @@ class InboundAttachment(models.Model):
 
 
 class InboundSignature(models.Model):
-    """A webhook signature already accepted. The unique digest refuses its replay, in every
-    process at once; rows older than the accepted age are purged by a periodic task."""
+    """A webhook signature already accepted, with the answer it got. The unique digest makes
+    a re-delivery of the same signed request, in any process, get that answer back instead
+    of being received twice; rows older than the accepted age are purged by a periodic task."""
 
     digest = models.CharField(_("signature digest"), max_length=64, unique=True)
+    results = models.JSONField(
+        _("results"), null=True, blank=True, help_text=_("None while it is being answered.")
+    )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
 
     class Meta:

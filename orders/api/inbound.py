@@ -5,6 +5,7 @@ orders.email.security and docs/email.md).
 """
 
 import json
+import logging
 import re
 
 from django.conf import settings
@@ -18,11 +19,12 @@ from rest_framework.views import APIView
 
 from core.exceptions import DomainError, FieldError
 from orders.email import security
-from orders.email.parsing import UnreadableEmail, parse_json
+from orders.email.parsing import UnreadableEmail, clean_json, parse_json
 from orders.email.services import DUPLICATE, Incoming, inbound_receive_many, inbound_receive_raw
 from orders.models import InboundEmail
 
 RAW_MIME = "message/rfc822"
+logger = logging.getLogger(__name__)
 
 
 class PayloadTooLarge(DomainError):
@@ -45,8 +47,8 @@ def inbound_body(request) -> bytes:
 
 
 class InboundSignaturePermission(permissions.BasePermission):
-    """Lets the request through only with a valid, fresh, never-seen HMAC signature of its
-    exact body; anything else is refused before a single row is written."""
+    """Lets the request through only with a valid, fresh HMAC signature of its exact body;
+    anything else is refused before a single row is written."""
 
     def has_permission(self, request, view) -> bool:
         if not hasattr(view, request.method.lower()):
@@ -173,6 +175,12 @@ class InboundResponseSerializer(serializers.Serializer):
     results = InboundResultSerializer(many=True)
 
 
+def _as_duplicate(result: dict) -> dict:
+    if result["status"] == DUPLICATE:
+        return result
+    return {**result, "status": DUPLICATE, "reason": "already received"}
+
+
 @extend_schema(tags=["inbound e-mail"])
 class InboundEmailView(APIView):
     """Receive e-mail relayed to a company's support address."""
@@ -210,6 +218,19 @@ class InboundEmailView(APIView):
         ),
     )
     def post(self, request):
+        signature = request.headers[security.SIGNATURE_HEADER]
+        earlier = security.signature_claim(signature=signature)
+        if earlier is not None:  # the same signed request again: the same answer
+            return Response({"results": [_as_duplicate(result) for result in earlier.results]})
+        try:
+            results = [result.as_dict() for result in self._receive(request)]
+        except Exception:
+            security.signature_release(signature=signature)
+            raise
+        security.signature_answered(signature=signature, results=results)
+        return Response({"results": results})
+
+    def _receive(self, request) -> list:
         body = inbound_body(request)
         if request.content_type.split(";")[0].strip().lower() == RAW_MIME:
             results = [inbound_receive_raw(raw=body)]
@@ -219,7 +240,7 @@ class InboundEmailView(APIView):
             validator = InboundMessageSerializer()
             items = self._json_items(body)
             results = inbound_receive_many([self._incoming(item, validator) for item in items])
-        return Response({"results": [result.as_dict() for result in results]})
+        return results
 
     def _json_items(self, body: bytes) -> list:
         try:
@@ -238,7 +259,8 @@ class InboundEmailView(APIView):
         return items
 
     def _incoming(self, item: dict, validator: InboundMessageSerializer) -> Incoming:
-        raw = json.dumps(item, ensure_ascii=False).encode()
+        raw = json.dumps(item, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        item = clean_json(item)
         data = plain_message(item)
         if data is None:
             try:
@@ -249,3 +271,6 @@ class InboundEmailView(APIView):
             return Incoming(raw=raw, parsed=parse_json(data))
         except UnreadableEmail as exc:
             return Incoming(raw=raw, unreadable=str(exc))
+        except Exception as exc:  # one message never fails its batch: it is parked
+            logger.exception("Inbound JSON message could not be read; parking it")
+            return Incoming(raw=raw, unreadable=f"{type(exc).__name__}: {exc}")

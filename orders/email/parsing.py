@@ -13,15 +13,14 @@ import email.policy
 import hashlib
 import html as html_lib
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message as MimeMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 import nh3
-from django.utils import timezone
 
 # Headers kept on the stored row: what threading, loop detection and support staff need.
 KEPT_HEADERS = (
@@ -36,11 +35,37 @@ KEPT_HEADERS = (
     "x-mailer",
     "reply-to",
 )
+# Written on top by the receiving MTA (Postfix, Exim, qmail): the envelope recipient, so a
+# Bcc to the support address reaches it. Only the topmost of each is ours.
+ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
 AUTOMATIC_PRECEDENCE = {"bulk", "list", "junk"}
 DAEMON_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 ORDER_TOKEN_RE = re.compile(r"\[#\d{1,18}\]")
 SUBJECT_PREFIX_RE = re.compile(r"^\s*((re|res|fw|fwd|enc|aw|tr|sv)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+# What PostgreSQL cannot store in text: NUL, and lone surrogates (a JSON "\\ud800" escape).
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """`value` without NUL characters, lone surrogates made U+FFFD: one stray byte must not
+    park a message that is otherwise perfectly readable."""
+    if not _UNSTORABLE_RE.search(value):
+        return value
+    return _UNSTORABLE_RE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", value)
+
+
+def clean_json(value: Any) -> Any:
+    """A decoded JSON value with every string (keys included) passed through clean_text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    return value
 
 
 class UnreadableEmail(Exception):
@@ -70,6 +95,18 @@ class ParsedEmail:
     html: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     is_report: bool = False  # a delivery-status report (multipart/report)
+
+    def __post_init__(self) -> None:
+        # Both doors (raw MIME and JSON) build this object: cleaning here covers both.
+        for each in fields(self):
+            value = getattr(self, each.name)
+            if isinstance(value, str):
+                setattr(self, each.name, clean_text(value))
+            elif isinstance(value, list | dict) and each.name != "attachments":
+                setattr(self, each.name, clean_json(value))
+        for attachment in self.attachments:
+            attachment.filename = clean_text(attachment.filename)
+            attachment.content_type = clean_text(attachment.content_type)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -202,22 +239,28 @@ def message_ids(value: Any) -> list[str]:
 
 
 def parse_date(value: Any) -> datetime | None:
+    """An RFC 5322 or ISO 8601 date as an aware datetime, or None when it cannot be read
+    (the caller then uses the time of receipt). A date without a zone, and RFC 5322's
+    "-0000" (zone unknown), are read as UTC."""
     if not value:
         return None
     if isinstance(value, datetime):
         date = value
     else:
-        text = str(value).strip()
+        text = clean_text(str(value)).strip()
         try:
             date = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             try:
                 date = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return None
-    if timezone.is_naive(date):
-        date = timezone.make_aware(date, timezone.utc)
-    return date
+    if date.tzinfo is None or date.utcoffset() is None:
+        date = date.replace(tzinfo=UTC)
+    try:
+        return date.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 or 9999 pushed past the calendar's edge
+        return None
 
 
 def sanitize_html(value: str) -> str:
@@ -311,22 +354,50 @@ def _part_bytes(part: MimeMessage) -> bytes:
     return payload
 
 
+def _decoded(part: MimeMessage) -> str:
+    return decode_bytes(_part_bytes(part), part.get_content_charset())
+
+
+def _new_found() -> dict[str, Any]:
+    return {
+        "text": "",
+        "html": "",
+        "forwarded": "",
+        "broken": "",
+        "attachments": [],
+        "is_report": False,
+    }
+
+
 def _walk(message: MimeMessage, found: dict[str, Any]) -> None:
+    """Collect the readable body the way mail clients pick it: the inline text/plain parts
+    (a file name does not make an inline text an attachment), the first text/html, the
+    text of a forwarded message, and the raw body of a multipart the parser could not
+    split; every other part is an attachment."""
     content_type = (message.get_content_type() or "text/plain").lower()
     if content_type == "multipart/report":
         found["is_report"] = True
     if content_type == "message/rfc822":
-        # A forwarded or bounced message: kept whole as an attachment, not read as the body.
+        # A forwarded or bounced message: kept whole as an attachment; its text is the
+        # body only when the outer message has none of its own.
         inner = message.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
         content = inner.as_bytes() if isinstance(inner, MimeMessage) else _part_bytes(message)
         name = _filename(message) or "forwarded-message.eml"
         found["attachments"].append(Attachment(name, content_type, content))
+        if isinstance(inner, MimeMessage) and not found["forwarded"]:
+            forwarded = _new_found()
+            _walk(inner, forwarded)
+            found["forwarded"] = _body_of(forwarded)
         return
     if message.is_multipart():
         for part in message.get_payload() or []:
             if isinstance(part, MimeMessage):
                 _walk(part, found)
+        return
+    if content_type.startswith("multipart/"):
+        # Declared multipart but not split into parts (no boundary, or the wrong one).
+        found["broken"] = found["broken"] or _decoded(message)
         return
     try:
         disposition = (message.get_content_disposition() or "").lower()
@@ -335,13 +406,22 @@ def _walk(message: MimeMessage, found: dict[str, Any]) -> None:
     filename = _filename(message)
     if content_type in ("text/plain", "text/html") and disposition != "attachment":
         key = "text" if content_type == "text/plain" else "html"
-        if not found[key] and not filename:
-            found[key] = decode_bytes(_part_bytes(message), message.get_content_charset())
+        if not found[key]:
+            found[key] = _decoded(message)
+            return
+        if key == "text" and not filename:  # text around an inline image: shown in turn
+            found[key] += "\n" + _decoded(message)
             return
     if disposition in ("attachment", "inline") or filename or not content_type.startswith("text/"):
         found["attachments"].append(
             Attachment(filename or "attachment", content_type[:200], _part_bytes(message))
         )
+
+
+def _body_of(found: dict[str, Any]) -> str:
+    """The text a reader sees: the text part, else the HTML part as text, else the text of
+    a forwarded message, else the raw body of a broken multipart."""
+    return found["text"] or html_to_text(found["html"]) or found["forwarded"] or found["broken"]
 
 
 def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
@@ -359,11 +439,14 @@ def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
         senders = parse_addresses(sent.get("from", [])[:1])
         if not senders:
             raise UnreadableEmail("no sender address")
-        found: dict[str, Any] = {"text": "", "html": "", "attachments": [], "is_report": False}
+        found = _new_found()
         _walk(message, found)
         recipients = [address for _, address in parse_addresses(sent.get("to"))]
+        # The envelope: the provider's, or the one our own MTA wrote on top (Bcc to support).
         if envelope_recipient:
             recipients.append(normalise_address(envelope_recipient))
+        for name in ENVELOPE_HEADERS:
+            recipients += [address for _, address in parse_addresses(sent.get(name, [])[:1])]
         in_reply_to = message_ids(header("in-reply-to"))
         return ParsedEmail(
             from_name=senders[0][0][:200],
@@ -376,7 +459,7 @@ def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
             references=message_ids(" ".join(sent.get("references", []))),
             date=parse_date(header("date")),
             headers={name: value[:1000] for name in KEPT_HEADERS if (value := header(name))},
-            text=found["text"],
+            text=found["text"] or ("" if found["html"] else _body_of(found)),
             html=found["html"],
             attachments=found["attachments"],
             is_report=found["is_report"],

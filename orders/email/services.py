@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -231,7 +232,7 @@ def _fields(parsed: ParsedEmail, raw: bytes, source: str) -> dict:
         "subject": parsed.subject,
         "in_reply_to": parsed.in_reply_to,
         "references": parsed.references,
-        "sent_at": parsed.date,
+        "sent_at": parsed.date or timezone.now(),  # an unreadable Date: the time of receipt
         "headers": parsed.headers,
         "text": parsed.text,
         "html": parsed.html,

@@ -7,7 +7,7 @@ import pytest
 from orders.email import parsing
 from orders.email.parsing import parse_mime, strip_quotes
 from orders.models import InboundAttachment, InboundEmail, Order
-from orders.tests.mail import message, mime, post_json, post_mime, result_of
+from orders.tests.mail import message, mime, post_json, post_mime, post_signed, result_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_secret")]
 
@@ -315,3 +315,234 @@ def test_json_attachments_are_base64(api_client, tenant):
         6,
         b"\xff\xd8jpeg",
     )
+
+
+# --- dates, NUL bytes and the readable body, as real mail sends them -----------------------
+
+DATES = [
+    ("Mon, 02 Mar 2026 10:00:00 -0000", "2026-03-02T10:00:00Z"),  # formatdate(): zone unknown
+    ("Mon, 02 Mar 2026 10:00:00", "2026-03-02T10:00:00Z"),  # no zone at all
+    ("2026-03-02T10:00:00", "2026-03-02T10:00:00Z"),  # ISO 8601 without an offset
+    ("Mon, 02 Mar 2026 07:00:00 -0300", "2026-03-02T10:00:00Z"),
+    ("2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z"),
+]
+
+
+def _sent_at(inbound_id: int) -> str:
+    sent_at = InboundEmail.objects.get(pk=inbound_id).sent_at
+    return sent_at.astimezone(parsing.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _with_date(raw: bytes, date: str) -> bytes:
+    head, body = raw.split(b"\n\n", 1)
+    lines = [line for line in head.split(b"\n") if not line.startswith(b"Date:")]
+    return b"\n".join([*lines, b"Date: " + date.encode()]) + b"\n\n" + body
+
+
+@pytest.mark.parametrize(("date", "expected"), DATES, ids=[d[0] for d in DATES])
+def test_a_raw_message_with_any_date_form_becomes_an_order(api_client, tenant, date, expected):
+    raw = _with_date(mime(sender="ana@client.example", to=tenant.company.support_email), date)
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    assert _sent_at(result["inbound"]) == expected
+
+
+@pytest.mark.parametrize(("date", "expected"), DATES, ids=[d[0] for d in DATES])
+def test_a_json_message_with_any_date_form_becomes_an_order(api_client, tenant, date, expected):
+    item = message("ana@client.example", tenant.company.support_email, date=date)
+
+    result = result_of(post_json(api_client, item))
+
+    assert result["status"] == "created"
+    assert _sent_at(result["inbound"]) == expected
+
+
+@pytest.mark.parametrize("date", ["<HR>", "Pn, 29 paX 2007 25:61:00 +0000", "31/31/2026"])
+def test_an_unreadable_date_falls_back_to_the_time_of_receipt(api_client, tenant, date):
+    before = parsing.datetime.now(parsing.UTC)
+
+    result = result_of(
+        post_json(
+            api_client, message("ana@client.example", tenant.company.support_email, date=date)
+        )
+    )
+
+    assert result["status"] == "created"
+    assert InboundEmail.objects.get(pk=result["inbound"]).sent_at >= before.replace(microsecond=0)
+
+
+def test_one_odd_message_never_fails_its_batch(api_client, tenant, monkeypatch):
+    support = tenant.company.support_email
+    real_parse = parsing.parse_date
+
+    def parse_or_explode(value):
+        if value == "explode":
+            raise AttributeError("module 'django.utils.timezone' has no attribute 'utc'")
+        return real_parse(value)
+
+    monkeypatch.setattr(parsing, "parse_date", parse_or_explode)
+    batch = [
+        message("a@client.example", support, subject="First", date="Mon, 02 Mar 2026 10:00:00"),
+        message("b@client.example", support, subject="Second", date="explode"),
+        message("c@client.example", support, subject="Third", date="2026-03-02T10:00:00"),
+    ]
+
+    response = post_json(api_client, batch)
+
+    assert response.status_code == 200
+    statuses = [result["status"] for result in response.json()["results"]]
+    assert statuses == ["created", "parked", "created"]
+    assert sorted(Order.objects.values_list("title", flat=True)) == ["First", "Third"]
+
+
+def test_nul_characters_are_stripped_from_raw_headers_and_text(api_client, tenant):
+    raw = mime(
+        sender="Ana <ana@client.example>",
+        to=tenant.company.support_email,
+        subject="Impressora",
+        text="Não imprime.",
+    ).replace(b"Subject: Impressora", b"Subject: Impres\x00sora")
+    raw = raw.replace("Não imprime.".encode(), "Não\x00 imprime.".encode())
+    assert b"\x00" in raw
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    order = Order.objects.get(pk=result["order"])
+    assert (order.title, order.description) == ("Impressora", "Não imprime.")
+    assert bytes(InboundEmail.objects.get().raw) == raw  # the original is kept as it came
+
+
+def test_nul_characters_are_stripped_from_json_fields(api_client, tenant):
+    item = message(
+        "Ana\x00 <ana@client.example>",
+        tenant.company.support_email,
+        subject="Nobreak\x00 apitando",
+        text="Faz\x00 bip.",
+        headers={"X-Mailer": "Relay\x00"},
+    )
+
+    result = result_of(post_json(api_client, item))
+
+    assert result["status"] == "created"
+    order = Order.objects.get(pk=result["order"])
+    assert (order.title, order.description, order.requester.name) == (
+        "Nobreak apitando",
+        "Faz bip.",
+        "Ana",
+    )
+
+
+def test_a_lone_surrogate_in_json_becomes_a_replacement_character(api_client, tenant):
+    support = tenant.company.support_email
+    body = (
+        '{"from": "ana@client.example", "to": "' + support + '",'
+        ' "subject": "Tela \\ud800 azul", "text": "Travou."}'
+    ).encode()
+
+    result = result_of(post_signed(api_client, body))
+
+    assert result["status"] == "created"
+    assert Order.objects.get().title == "Tela \ufffd azul"
+
+
+def _multipart(
+    support: str, parts: str, boundary: str = "b1", declared: str | None = "b1"
+) -> bytes:
+    boundary_param = f'; boundary="{declared}"' if declared is not None else ""
+    return (
+        f"From: ana@client.example\r\nTo: {support}\r\nSubject: Odd body\r\n"
+        f"Message-ID: <odd.{boundary}.{declared}@client.example>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: multipart/mixed{boundary_param}\r\n\r\n"
+        + parts.replace("BOUNDARY", boundary)
+    ).encode()
+
+
+TEXT_PART = (
+    "--BOUNDARY\r\nContent-Type: text/plain; charset=utf-8{extra}\r\n{disposition}\r\n"
+    "A impressora do 2º andar parou.\r\n--BOUNDARY--\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "disposition"),
+    [
+        ("", "Content-Disposition: inline; filename=message.txt\r\n"),
+        ("; name=message.txt", ""),
+        ("; name=message.txt", "Content-Disposition: inline\r\n"),
+    ],
+    ids=["inline-with-filename", "content-type-name", "both"],
+)
+def test_an_inline_text_part_with_a_file_name_is_the_body(api_client, tenant, extra, disposition):
+    parts = TEXT_PART.format(extra=extra, disposition=disposition)
+    raw = _multipart(tenant.company.support_email, parts)
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert Order.objects.get(pk=result["order"]).description == "A impressora do 2º andar parou."
+    assert not InboundAttachment.objects.exists()
+
+
+def test_a_text_part_sent_as_an_attachment_stays_an_attachment(api_client, tenant):
+    parts = (
+        "--BOUNDARY\r\nContent-Type: text/plain\r\n\r\nVeja o log.\r\n"
+        "--BOUNDARY\r\nContent-Type: text/plain\r\n"
+        "Content-Disposition: attachment; filename=log.txt\r\n\r\nerro 42\r\n--BOUNDARY--\r\n"
+    )
+
+    result = result_of(post_mime(api_client, _multipart(tenant.company.support_email, parts)))
+
+    assert Order.objects.get(pk=result["order"]).description == "Veja o log."
+    assert InboundAttachment.objects.get().filename == "log.txt"
+
+
+def test_a_forwarded_message_alone_gives_its_text(api_client, tenant):
+    inner = mime(
+        sender="boss@client.example",
+        to="ana@client.example",
+        subject="Inner",
+        text="O servidor caiu às 3h.",
+    )
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    outer = EmailMessage()
+    outer["From"], outer["To"] = "ana@client.example", tenant.company.support_email
+    outer["Subject"] = "Fwd: Inner"
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+
+    result = result_of(post_mime(api_client, outer.as_bytes()))
+
+    assert Order.objects.get(pk=result["order"]).description == "O servidor caiu às 3h."
+    assert InboundAttachment.objects.get().content_type == "message/rfc822"
+
+
+@pytest.mark.parametrize(
+    ("boundary", "declared"), [("b1", None), ("b1", "other")], ids=["missing", "wrong"]
+)
+def test_a_multipart_whose_boundary_is_missing_or_wrong_keeps_its_raw_body(
+    api_client, tenant, boundary, declared
+):
+    parts = TEXT_PART.format(extra="", disposition="")
+    raw = _multipart(tenant.company.support_email, parts, boundary=boundary, declared=declared)
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    assert "A impressora do 2º andar parou." in Order.objects.get(pk=result["order"]).description
+
+
+def test_a_bcc_to_support_is_routed_by_the_mtas_delivered_to(api_client, tenant):
+    raw = (
+        b"Delivered-To: "
+        + tenant.company.support_email.encode()
+        + b"\r\n"
+        + mime(sender="ana@client.example", to="colleague@client.example")
+    )
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    assert Order.objects.get(pk=result["order"]).company == tenant.company

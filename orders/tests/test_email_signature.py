@@ -1,4 +1,5 @@
-"""The inbound webhook accepts only fresh, correct, never-seen signatures of its body."""
+"""The inbound webhook accepts only fresh, correct signatures of its body, and answers a
+re-delivery of the same signed request as it answered the first."""
 
 import json
 import time
@@ -93,15 +94,90 @@ def test_a_signature_four_minutes_old_is_accepted(api_client, body):
     assert response.status_code == 200
 
 
-def test_a_replayed_signature_is_refused(api_client, body):
+def test_a_fast_retry_of_the_same_signed_request_gets_the_same_answer(
+    api_client, body, django_capture_on_commit_callbacks
+):
+    # given a relay that re-sends within the same second: same timestamp, same signature
+    headers = signed_headers(body)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _post(api_client, body, headers)
+    assert first.status_code == 200
+    (created,) = first.json()["results"]
+    sent = len(mail.outbox)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = _post(api_client, body, headers)
+
+    # then it is answered like the first, as a duplicate, and nothing is stored twice
+    assert retry.status_code == 200
+    assert retry.json() == {
+        "results": [{**created, "status": "duplicate", "reason": "already received"}]
+    }
+    assert InboundEmail.objects.count() == Order.objects.count() == 1
+    assert sent > 0 and len(mail.outbox) == sent  # the retry e-mails nobody
+
+
+def test_a_retry_of_a_parked_message_stores_no_second_row(api_client):
+    body = b"garbage that is no e-mail"
+    headers = signed_headers(body)
+    post = lambda: api_client.generic(  # noqa: E731
+        "POST", URL, body, content_type="message/rfc822", headers=headers
+    )
+    (first,) = post().json()["results"]
+
+    (retry,) = post().json()["results"]
+
+    assert (first["status"], retry["status"]) == ("parked", "duplicate")
+    assert retry["inbound"] == first["inbound"]
+    assert InboundEmail.objects.count() == 1
+
+
+def test_a_replayed_signature_with_another_body_is_refused(api_client, body, tenant):
     headers = signed_headers(body)
     assert _post(api_client, body, headers).status_code == 200
+    other = json.dumps(message("intruder@evil.example", tenant.company.support_email)).encode()
 
-    replay = _post(api_client, body, headers)
+    replay = _post(api_client, other, headers)
 
-    assert (replay.status_code, replay.json()["code"]) == (403, "signature_replayed")
+    assert (replay.status_code, replay.json()["code"]) == (403, "signature_invalid")
+    assert InboundEmail.objects.count() == Order.objects.count() == 1
+    assert not User.objects.filter(email="intruder@evil.example").exists()
+
+
+def test_a_signed_request_still_being_received_answers_409(api_client, body):
+    headers = signed_headers(body)
+    from orders.email.security import _digest
+
+    InboundSignature.objects.create(digest=_digest(headers["X-Mutirao-Signature"]))
+
+    response = _post(api_client, body, headers)
+
+    assert (response.status_code, response.json()["code"]) == (409, "signature_in_flight")
+    assert not InboundEmail.objects.exists()
+
+
+def test_a_request_that_failed_can_be_delivered_again_with_its_signature(
+    api_client, body, monkeypatch
+):
+    from orders.api import inbound
+
+    headers = signed_headers(body)
+    real = inbound.inbound_receive_many
+
+    def fail_once(messages):
+        monkeypatch.setattr(inbound, "inbound_receive_many", real)
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(inbound, "inbound_receive_many", fail_once)
+    api_client.raise_request_exception = False
+    assert _post(api_client, body, headers).status_code == 500
+
+    retry = _post(api_client, body, headers)
+
+    assert retry.status_code == 200
+    assert retry.json()["results"][0]["status"] == "created"
     assert InboundEmail.objects.count() == 1
-    assert Order.objects.count() == 1
 
 
 def test_without_a_configured_secret_everything_is_refused(api_client, body, settings):
