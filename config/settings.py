@@ -299,6 +299,9 @@ if env("EMAIL_FILE_PATH", default=""):  # with the file-based backend: one file 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mutirão <no-reply@mutirao.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = env.dict("ANYMAIL", default={})
+# Providers whose inbound webhook answers (docs/email.md), e.g. "postmark,mailgun"; each
+# needs ANYMAIL's WEBHOOK_SECRET, and its signing key where the provider signs.
+INBOUND_EMAIL_PROVIDERS = env.list("INBOUND_EMAIL_PROVIDERS", default=[])
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

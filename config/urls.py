@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.views import health
+from orders.email.webhooks import provider_inbound
 
 urlpatterns = [
     path("api/v1/", include("config.api_urls")),
@@ -12,8 +13,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
-    # Providers' inbound webhooks (Mailgun, Postmark, SendGrid, ...): see docs/email.md.
-    path("anymail/", include("anymail.urls")),
+    # Providers' inbound webhooks, answering only for INBOUND_EMAIL_PROVIDERS: docs/email.md.
+    path("anymail/<slug:provider>/inbound/", provider_inbound, name="provider-inbound"),
+    path("anymail/mailgun/inbound_mime/", provider_inbound, {"provider": "mailgun"}),
+    path("anymail/mandrill/", provider_inbound, {"provider": "mandrill"}),
     path("health/", health, name="health"),
 ]
 

@@ -5,5 +5,6 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
-        # Connects the receiver of django-anymail's inbound signal.
+        # Connects the receiver of django-anymail's inbound signal; registers the checks.
+        from orders import checks  # noqa: F401
         from orders.email import webhooks  # noqa: F401
