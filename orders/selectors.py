@@ -26,7 +26,7 @@ from accounts.models import User
 from companies.models import Membership
 from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
-from orders.models import Message, Order, OrderEvent
+from orders.models import InboundAttachment, Message, Order, OrderEvent
 
 Role = Membership.Role
 
@@ -288,11 +288,30 @@ def sees_internal_notes(roles: set[str]) -> bool:
 
 
 def message_list_for(user: User, order: Order) -> QuerySet[Message]:
-    """The order's messages; internal notes only for its company's staff."""
-    messages = order.messages.select_related("author")
+    """The order's messages, with the files of the e-mails they came from; internal notes
+    only for its company's staff."""
+    messages = order.messages.select_related("author", "inbound_email").prefetch_related(
+        "inbound_email__attachments"
+    )
     if not sees_internal_notes(order_roles(user, order)):
         messages = messages.filter(is_internal=False)
     return messages
+
+
+def attachment_list_for(user: User, order: Order) -> QuerySet[InboundAttachment]:
+    """The files that came by e-mail with the order or with one of its messages; those of
+    an internal note only for its company's staff (as the note itself)."""
+    attachments = InboundAttachment.objects.filter(email__order=order).select_related("email")
+    if not sees_internal_notes(order_roles(user, order)):
+        attachments = attachments.exclude(email__order_message__is_internal=True)
+    return attachments.order_by("id")
+
+
+def attachment_get_for(user: User, order: Order, pk: int) -> InboundAttachment:
+    try:
+        return attachment_list_for(user, order).get(pk=pk)
+    except (InboundAttachment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
 
 
 def event_list_for(user: User, order: Order) -> QuerySet[OrderEvent]:

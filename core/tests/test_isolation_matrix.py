@@ -291,6 +291,22 @@ PROBES = [
     probe("order-events", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/events", HIDDEN),
     probe("order-messages", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/messages", HIDDEN),
     probe(
+        "order-attachments", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/attachments", HIDDEN
+    ),
+    probe(
+        "order-attachment",
+        "get",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/attachments/{w.theirs.attachment.pk}",
+        HIDDEN,
+    ),
+    probe(
+        "order-attachment",
+        "get",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/attachments/{w.theirs.attachment.pk}",
+        HIDDEN,
+        what="their file under our order",
+    ),
+    probe(
         "order-messages",
         "post",
         lambda w: f"{V}/orders/{w.theirs.order.pk}/messages",

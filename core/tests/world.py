@@ -16,6 +16,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
@@ -39,7 +40,7 @@ from homes.tests.factories import (
 )
 from ongs.models import Ong, Withdrawal
 from ongs.tests.factories import OngFactory
-from orders.models import Message, Order
+from orders.models import InboundAttachment, InboundEmail, Message, Order
 from orders.tests.factories import MessageFactory, OrderFactory
 from payments import services as payment_services
 from payments.models import Donation, PaymentMethod
@@ -75,6 +76,7 @@ class Side:
     team: Team
     order: Order
     message: Message
+    attachment: InboundAttachment
     ong: Ong
     hidden_ong: Ong
     event: Event
@@ -90,6 +92,25 @@ class Side:
     invitation_token: str
     refresh_token: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def _emailed_attachment(order: Order, message: Message, tag: str, secret: str):
+    """A file that came with the e-mail that wrote `message`."""
+    email = InboundEmail.objects.create(
+        company=order.company,
+        order=order,
+        order_message=message,
+        status=InboundEmail.Status.JOINED_ORDER,
+        content_hash=f"{tag}-{secret}",
+        from_address=message.author.email,
+        subject=f"Mail {tag} {secret}",
+    )
+    attachment = InboundAttachment(
+        email=email, filename=f"photo {tag} {secret}.png", content_type="image/png", size=4
+    )
+    attachment.file.save("photo.png", ContentFile(f"PNG {secret}".encode()), save=False)
+    attachment.save()
+    return attachment
 
 
 def _side(tag: str, secret: str) -> Side:
@@ -116,6 +137,7 @@ def _side(tag: str, secret: str) -> Side:
         description=f"Order {tag} {secret}",
     )
     message = MessageFactory(order=order, author=requester, body=f"Message {tag} {secret}")
+    attachment = _emailed_attachment(order, message, tag, secret)
 
     # The NGO and its event are public: their own texts carry no secret. Its owner is shown
     # publicly too, so the owner is a separate person; `admin` manages it as an NGO admin.
@@ -169,6 +191,7 @@ def _side(tag: str, secret: str) -> Side:
         team=team,
         order=order,
         message=message,
+        attachment=attachment,
         ong=ong,
         hidden_ong=hidden_ong,
         event=event,

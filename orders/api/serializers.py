@@ -1,10 +1,12 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from accounts.models import User
 from companies.models import Company, Team
 from core.rows import iso
-from orders.models import Message, Order, OrderEvent
+from orders.models import InboundAttachment, Message, Order, OrderEvent
 
 
 class OrderPersonSerializer(serializers.ModelSerializer):
@@ -208,13 +210,44 @@ class PrioritySerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Order.Priority.choices)
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A file that came by e-mail; `url` downloads it (null when it was too large to keep)."""
+
+    name = serializers.CharField(source="filename")
+    message = serializers.IntegerField(source="email.order_message_id", allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InboundAttachment
+        fields = ["id", "name", "content_type", "size", "message", "url", "skip_reason"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, attachment: InboundAttachment) -> str | None:
+        if attachment.is_skipped:
+            return None
+        return reverse(
+            "order-attachment",
+            args=[attachment.email.order_id, attachment.pk],
+            request=self.context.get("request"),
+        )
+
+
 class MessageSerializer(serializers.ModelSerializer):
     author = OrderPersonSerializer(read_only=True, allow_null=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "author", "body", "is_internal", "channel", "created_at"]
+        fields = ["id", "author", "body", "is_internal", "channel", "attachments", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, message: Message) -> list[dict]:
+        email = getattr(message, "inbound_email", None)  # None: not written by e-mail
+        if email is None:
+            return []
+        return AttachmentSerializer(email.attachments.all(), many=True, context=self.context).data
 
 
 class MessageCreateSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import FileResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,7 @@ from accounts.models import User
 from accounts.selectors import user_get_visible_to
 from companies.models import Membership
 from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
-from core.exceptions import FieldError
+from core.exceptions import FieldError, NotFound
 from core.filters import FilterBackend
 from core.pagination import PageNumberPagination
 from orders import reports, selectors, services
@@ -271,7 +272,8 @@ class OrderViewSet(
         """Replies and, for the company's agents and admins, internal notes; oldest first."""
         order = self.get_object()
         page = self.paginate_queryset(selectors.message_list_for(request.user, order))
-        return self.get_paginated_response(serializers.MessageSerializer(page, many=True).data)
+        data = serializers.MessageSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=serializers.MessageCreateSerializer, responses={201: serializers.MessageSerializer}
@@ -283,6 +285,40 @@ class OrderViewSet(
         payload.is_valid(raise_exception=True)
         message = services.message_add(order=order, author=request.user, **payload.validated_data)
         return Response(serializers.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.AttachmentSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def attachments(self, request, pk=None):
+        """Files that came by e-mail with the order or its messages (`message` is null for
+        the e-mail that opened it); oldest first."""
+        order = self.get_object()
+        page = self.paginate_queryset(selectors.attachment_list_for(request.user, order))
+        data = serializers.AttachmentSerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(data.data)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="Download one file; 404 for an order you cannot see or a file not kept.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        url_name="attachment",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        order = self.get_object()
+        attachment = selectors.attachment_get_for(request.user, order, attachment_id)
+        if attachment.is_skipped or not attachment.file:
+            raise NotFound(_("This file was too large to be kept."))
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type or "application/octet-stream",
+        )
 
     @extend_schema(responses=serializers.OrderEventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
