@@ -186,17 +186,21 @@ def decode_header_value(value: Any) -> str:
         return " ".join("".join(parts).split())
 
 
-def decode_bytes(payload: bytes, charset: str | None) -> str:
-    """Decode with the declared charset; when it is missing, unknown or wrong, try UTF-8 and
-    then Windows-1252 (a superset of Latin-1 that never fails), replacing what is left."""
-    declared = (charset or "").strip().strip('"').lower()
-    if declared in ("", "us-ascii", "ascii", "unknown-8bit", "x-unknown"):
-        declared = ""
-    if declared:
+# Declared by clients that wrote UTF-8 anyway: valid UTF-8 beyond ASCII is read as UTF-8
+# ("Ã©" is almost never what a Latin-1 writer meant).
+_OFTEN_MISLABELLED = {"iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252"}
+
+
+def decode_bytes(payload: bytes, charset: str | None, fallback: str | None = None) -> str:
+    """Decode with the declared charset; when it is missing, unknown or wrong, try UTF-8,
+    then `fallback` (the charset the rest of the message declares), then Windows-1252 (a
+    superset of Latin-1 that never fails), replacing what is left."""
+    declared = _known_charset(charset)
+    if declared in _OFTEN_MISLABELLED and not payload.isascii():
         try:
-            codecs.lookup(declared)
-        except LookupError:
-            declared = ""
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if declared:
         try:
             return payload.decode(declared)
@@ -206,7 +210,25 @@ def decode_bytes(payload: bytes, charset: str | None) -> str:
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
-        return payload.decode("windows-1252", errors="replace")
+        pass
+    if fallback := _known_charset(fallback):
+        try:
+            return payload.decode(fallback)
+        except UnicodeDecodeError:
+            pass
+    return payload.decode("windows-1252", errors="replace")
+
+
+def _known_charset(charset: str | None) -> str:
+    """The charset's name if Python knows it and it says more than ASCII, else ""."""
+    name = (charset or "").strip().strip('"').lower()
+    if name in ("", "us-ascii", "ascii", "unknown-8bit", "x-unknown"):
+        return ""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return ""
+    return name
 
 
 def parse_addresses(values: Any) -> list[tuple[str, str]]:
@@ -325,14 +347,24 @@ def strip_quotes(text: str) -> str:
 
 def _headers_as_sent(message: MimeMessage) -> dict[str, list[str]]:
     """Every top-level header's values by lower-case name, as text: read once. Raw 8-bit
-    bytes (UTF-8 from modern clients, Latin-1 from old ones) are decoded as a body is."""
+    bytes (UTF-8 from modern clients, the body's charset or Latin-1 from old ones) are
+    decoded as a body is."""
     headers: dict[str, list[str]] = {}
+    body_charset = None
     for name, value in message.raw_items():
         value = str(value)
         if not value.isascii():  # the parser kept undecodable bytes as surrogates
-            value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+            body_charset = body_charset or _first_charset(message)
+            value = decode_bytes(value.encode("ascii", "surrogateescape"), None, body_charset)
         headers.setdefault(name.lower(), []).append(value)
     return headers
+
+
+def _first_charset(message: MimeMessage) -> str:
+    for part in message.walk():
+        if charset := part.get_content_charset():
+            return charset
+    return ""
 
 
 def _filename(part: MimeMessage) -> str:
@@ -424,6 +456,21 @@ def _body_of(found: dict[str, Any]) -> str:
     return found["text"] or html_to_text(found["html"]) or found["forwarded"] or found["broken"]
 
 
+_HEADER_LINE_RE = re.compile(rb"^[!-9;-~]+[ \t]*:|^[ \t]")
+_HEADER_BLOCK_END_RE = re.compile(rb"\r?\n\r?\n")
+
+
+def _without_broken_header_lines(raw: bytes) -> bytes:
+    """The message with the lines of its header block that are no header dropped (a
+    stray word, a "From" without its colon): the parser would end the headers at the
+    first of them and read the From line below it as body, where mail clients skip it."""
+    end = _HEADER_BLOCK_END_RE.search(raw)
+    head, rest = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
+    lines = head.splitlines(keepends=True)
+    kept = [line for line in lines if _HEADER_LINE_RE.match(line)]
+    return raw if len(kept) == len(lines) else b"".join(kept) + rest
+
+
 def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
     """Read a raw RFC 5322 message. Raises UnreadableEmail only when there is no sender to
     answer (garbage, or not an e-mail at all)."""
@@ -432,6 +479,9 @@ def parse_mime(raw: bytes, *, envelope_recipient: str = "") -> ParsedEmail:
         # parses a header into an object on every access: most of the parsing time).
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
         sent = _headers_as_sent(message)
+        if "from" not in sent and (repaired := _without_broken_header_lines(raw)) != raw:
+            message = email.message_from_bytes(repaired, policy=email.policy.compat32)
+            sent = _headers_as_sent(message)
 
         def header(name: str) -> str:  # the first value, decoded (RFC 2047)
             return decode_header_value(sent[name][0]) if name in sent else ""

@@ -546,3 +546,55 @@ def test_a_bcc_to_support_is_routed_by_the_mtas_delivered_to(api_client, tenant)
 
     assert result["status"] == "created"
     assert Order.objects.get(pk=result["order"]).company == tenant.company
+
+
+def test_utf8_labelled_as_latin1_is_read_as_utf8():
+    raw = (
+        "From: ana@client.example\r\nTo: s@x.example\r\nSubject: x\r\n"
+        'Content-Type: text/plain; charset="iso-8859-1"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+        "Ação DISCOVER® já\r\n"
+    ).encode()
+
+    assert parse_mime(raw).text.strip() == "Ação DISCOVER® já"
+
+
+def test_real_latin1_stays_latin1():
+    raw = (
+        b"From: ana@client.example\r\nTo: s@x.example\r\nSubject: x\r\n"
+        b'Content-Type: text/plain; charset="iso-8859-1"\r\n\r\n' + "Ação já".encode("latin-1")
+    )
+
+    assert parse_mime(raw).text.strip() == "Ação já"
+
+
+def test_an_8bit_header_is_read_in_the_charset_the_body_declares():
+    raw = (
+        b"From: ana@client.example\r\nTo: s@x.example\r\nSubject: "
+        + "Принтер".encode("koi8-r")
+        + b'\r\nContent-Type: text/plain; charset="koi8-r"\r\n\r\n'
+        + "Не печатает".encode("koi8-r")
+    )
+
+    parsed = parse_mime(raw)
+
+    assert (parsed.subject, parsed.text) == ("Принтер", "Не печатает")
+
+
+def test_a_broken_header_line_above_from_is_skipped_as_mail_clients_do(api_client, tenant):
+    raw = (
+        "Received: by mx.client.example; Mon, 02 Mar 2026 10:00:00 +0000\r\n"
+        "quite Delivered-To: nobody\r\n"
+        "From\r\n"
+        f"From: Ana <ana@client.example>\r\nTo: {tenant.company.support_email}\r\n"
+        "Subject: Monitor piscando\r\n\r\nDesde ontem.\r\n"
+    ).encode()
+
+    result = result_of(post_mime(api_client, raw))
+
+    assert result["status"] == "created"
+    order = Order.objects.get(pk=result["order"])
+    assert (order.requester.email, order.title, order.description) == (
+        "ana@client.example",
+        "Monitor piscando",
+        "Desde ontem.",
+    )
