@@ -104,3 +104,25 @@ def other_tenant(db) -> Tenant:
 def tenant_factory(db):
     """`tenant_factory()` makes one more company with a person in every role."""
     return make_tenant
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The real-world mail corpus's outcomes (orders/tests/test_email_corpus.py), summed
+    over its tests, whichever worker ran them."""
+    reports = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    for prop, door in (
+        ("corpus_counts", "POST inbound/email"),
+        ("corpus_mailgun_counts", "Mailgun"),
+    ):
+        counts: dict[str, int] = {}
+        for report in reports:
+            for name, value in getattr(report, "user_properties", []):
+                if name == prop:
+                    for status, count in value.items():
+                        counts[status] = counts.get(status, 0) + count
+        if counts:
+            outcomes = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+            terminalreporter.write_line(
+                f"real-world mail corpus through {door}: "
+                f"{sum(counts.values())} messages: {outcomes}"
+            )
