@@ -238,7 +238,11 @@ def database_state() -> dict[str, str]:
     state = {}
     for label in STATE_APPS:
         for model in apps.get_app_config(label).get_models():
-            rows = list(model.objects.order_by("pk").values_list())
+            rows = [
+                # PostgreSQL returns binary columns as memoryview, whose repr is an address.
+                tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                for row in model.objects.order_by("pk").values_list()
+            ]
             state[model._meta.db_table] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return state
 
