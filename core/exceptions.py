@@ -139,9 +139,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             errors = {"non_field_errors": errors}
         response.data = {"detail": str(_("Invalid input.")), "code": "invalid", "errors": errors}
     elif isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        response.data = {
-            "detail": str(exc.detail),
-            "code": codes if isinstance(codes, str) else exc.default_code,
-        }
+        response.data = _detail_and_code(exc)
     return response
+
+
+def _detail_and_code(exc: exceptions.APIException) -> dict:
+    """`{detail, code}` for any APIException. simplejwt's token errors carry a dict
+    (`{"detail", "code", "messages"}`) where DRF's carry one message."""
+    detail, codes = exc.detail, exc.get_codes()
+    if isinstance(detail, dict):
+        message = detail.get("detail", exc.default_detail)
+        code = codes.get("code", codes.get("detail", exc.default_code))
+        return {"detail": str(message), "code": str(code)}
+    return {"detail": str(detail), "code": codes if isinstance(codes, str) else exc.default_code}

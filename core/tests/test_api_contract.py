@@ -1,0 +1,105 @@
+"""The contract as integrators meet it: the schema under concurrent fetches, error bodies
+that are always `{detail, code}` JSON, and documentation pages that stay on our host."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import jwt
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from accounts.tokens import token_pair_for
+from core.views import SchemaView
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_32_concurrent_schema_fetches_from_a_threaded_server_all_answer_the_same(live_server):
+    SchemaView.forget()  # so that the first fetches generate it, concurrently
+    url = f"{live_server.url}/api/schema/?format=json"
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        answers = list(pool.map(lambda _: _get(url), range(32)))
+
+    assert [status for status, _ in answers] == [200] * 32
+    assert len({body for _, body in answers}) == 1
+    assert "/api/v1/orders" in json.loads(answers[0][1])["paths"]
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_a_bad_authorization_header_does_not_close_the_public_docs(api_client, path):
+    response = api_client.get(path, HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_pages_may_load_nothing_from_another_host(api_client, path):
+    response = api_client.get(path)
+
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert b"https://" not in response.content
+
+
+def _tokens(user) -> dict[str, str]:
+    access = token_pair_for(user).access
+    header, payload, signature = access.split(".")
+    claims = jwt.decode(access, options={"verify_signature": False})
+    unsigned = jwt.encode(claims, key="", algorithm="none")  # alg=none
+    expired = jwt.encode(
+        {**claims, "exp": int(time.time()) - 60}, settings.SIMPLE_JWT["SIGNING_KEY"], "HS256"
+    )
+    return {
+        "malformed": "not.a.token",
+        "tampered": f"{header}.{payload}.{signature[::-1]}",
+        "alg-none": unsigned,
+        "expired": expired,
+        "refresh-as-access": token_pair_for(user).refresh,
+    }
+
+
+KINDS = ["malformed", "tampered", "alg-none", "expired", "refresh-as-access"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Given token not valid for any token type"),
+        ("pt-BR", "O token informado não é válido para qualquer tipo de token"),
+    ],
+)
+def test_every_bad_token_is_a_clean_translated_401(api_client, user, kind, language, expected):
+    token = _tokens(user)[kind]
+
+    response = api_client.get(
+        "/api/v1/orders", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": expected, "code": "token_not_valid"}
+
+
+@override_settings(ALLOWED_HOSTS=["api.example.com"])
+@pytest.mark.parametrize("path", ["/api/v1/orders", "/api/schema/", "/api/v1/auth/login"])
+def test_an_unknown_host_under_api_is_a_json_400(client, path):
+    response = client.get(path, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
