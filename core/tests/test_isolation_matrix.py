@@ -481,6 +481,8 @@ PROBES = [
         lambda w: {"name": "Taken over"},
     ),
     probe("home-detail", "delete", lambda w: f"{V}/homes/{w.theirs.home.pk}", HIDDEN),
+    probe("home-photo", "put", lambda w: f"{V}/homes/{w.theirs.home.pk}/photo", HIDDEN),
+    probe("home-photo", "delete", lambda w: f"{V}/homes/{w.theirs.home.pk}/photo", HIDDEN),
     probe("home-balances", "get", lambda w: f"{V}/homes/{w.theirs.home.pk}/balances", HIDDEN),
     probe("home-member-list", "get", lambda w: f"{V}/homes/{w.theirs.home.pk}/members", HIDDEN),
     probe(

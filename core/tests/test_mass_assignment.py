@@ -145,6 +145,7 @@ TAKEN_BY_DESIGN = {
 
 NOT_WRITABLE_BY_USERS = {
     "inbound-email": "signed provider webhook; what it stores comes from the e-mail",
+    "home-photo": "a multipart upload whose one field is the file (homes/tests/test_api_homes.py)",
 }
 
 

@@ -55,7 +55,6 @@ class HomeWriteSerializer(serializers.Serializer):
     rent = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
     )
-    photo = serializers.ImageField(required=False, allow_null=True)
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text=_("IANA name, e.g. America/Sao_Paulo")
     )
@@ -65,9 +64,13 @@ class HomeWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Unknown time zone."), code="invalid_time_zone")
         return value
 
+
+class HomePhotoSerializer(serializers.Serializer):
+    """The home's photo, uploaded as multipart/form-data (the only upload of the API)."""
+
+    photo = serializers.ImageField(help_text=_("JPEG, PNG, WebP or GIF."))
+
     def validate_photo(self, photo):
-        if photo is None:
-            return photo
         limit = settings.HOMES_PHOTO_MAX_BYTES
         if photo.size > limit:
             raise serializers.ValidationError(

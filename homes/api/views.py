@@ -2,12 +2,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.parsers import JSONParser
 from homes import selectors, services
 from homes.api import filters, serializers
 from homes.api.permissions import HomeRolePermission
@@ -58,13 +57,17 @@ class HomeViewSet(
 
     serializer_class = serializers.HomeSerializer
     permission_classes = [IsAuthenticated, HomeRolePermission]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = r"\d+"
     filterset_class = filters.HomeFilter
     search_fields = ["name", "address"]
     ordering_fields = ["id", "name", "created_at"]
     ordering = ["id"]
-    required_roles = {"partial_update": ADMIN, "destroy": ADMIN, "balances": MEMBER}
+    required_roles = {
+        "partial_update": ADMIN,
+        "destroy": ADMIN,
+        "photo": ADMIN,
+        "balances": MEMBER,
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
@@ -72,11 +75,7 @@ class HomeViewSet(
         return selectors.home_list_visible_to(self.request.user)
 
     @extend_schema(
-        request={
-            "application/json": serializers.HomeWriteSerializer,
-            "multipart/form-data": serializers.HomeWriteSerializer,
-        },
-        responses={201: serializers.HomeSerializer},
+        request=serializers.HomeWriteSerializer, responses={201: serializers.HomeSerializer}
     )
     def create(self, request):
         data = _write(serializers.HomeWriteSerializer, request)
@@ -87,13 +86,7 @@ class HomeViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        request={
-            "application/json": serializers.HomeWriteSerializer,
-            "multipart/form-data": serializers.HomeWriteSerializer,
-        },
-        responses=serializers.HomeSerializer,
-    )
+    @extend_schema(request=serializers.HomeWriteSerializer, responses=serializers.HomeSerializer)
     def partial_update(self, request, pk=None):
         home = self.get_object()
         data = _write(serializers.HomeWriteSerializer, request, partial=True)
@@ -106,6 +99,32 @@ class HomeViewSet(
     def destroy(self, request, pk=None):
         services.home_delete(home=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": serializers.HomePhotoSerializer},
+        responses=serializers.HomeSerializer,
+        description="Upload the home's photo (multipart/form-data, field `photo`).",
+    )
+    @extend_schema(methods=["DELETE"], responses=serializers.HomeSerializer)
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        parser_classes=[MultiPartParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def photo(self, request, pk=None):
+        """Set the home's photo (PUT, multipart) or remove it (DELETE)."""
+        home = self.get_object()
+        if request.method == "DELETE":
+            photo = None
+        else:
+            photo = _write(serializers.HomePhotoSerializer, request)["photo"]
+        services.home_update(home=home, data={"photo": photo})
+        return Response(
+            self.get_serializer(selectors.home_get_visible_to(request.user, home.pk)).data
+        )
 
     @extend_schema(responses=serializers.BalancesSerializer)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

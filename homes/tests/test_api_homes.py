@@ -72,34 +72,71 @@ def test_create_home_bad_input_is_400_and_writes_nothing(user_client, payload, f
     assert not Home.objects.exists()
 
 
-def test_create_home_with_photo(user_client, settings, tmp_path):
+def _photo_url(home) -> str:
+    return f"{HOMES}/{home.pk}/photo"
+
+
+def test_the_admin_uploads_and_removes_the_homes_photo(client_for, house, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    client = client_for(house.admin)
 
-    response = user_client.post(HOMES, {"name": "Foto", "photo": _png()}, format="multipart")
+    response = client.put(_photo_url(house.home), {"photo": _png()}, format="multipart")
 
-    assert response.status_code == 201
+    assert response.status_code == 200
     assert response.json()["photo"].startswith("http://testserver/media/homes/photos/house")
-    assert Home.objects.get().photo.name.startswith("homes/photos/house")
+    assert Home.objects.get(pk=house.home.pk).photo.name.startswith("homes/photos/house")
+
+    response = client.delete(_photo_url(house.home))
+
+    assert (response.status_code, response.json()["photo"]) == (200, None)
+    assert Home.objects.get(pk=house.home.pk).photo.name == ""
 
 
-def test_photo_that_is_not_an_image_is_400(user_client):
+def test_a_photo_sent_as_json_is_415(client_for, house):
+    response = client_for(house.admin).put(_photo_url(house.home), {"photo": "aGVsbG8="})
+
+    assert (response.status_code, response.json()["code"]) == (415, "unsupported_media_type")
+
+
+def test_a_residents_photo_upload_is_403_and_a_strangers_404(client_for, house):
+    upload = {"photo": _png()}
+
+    resident = client_for(house.resident).put(_photo_url(house.home), upload, format="multipart")
+    stranger = client_for(house.stranger).put(
+        _photo_url(house.home), {"photo": _png()}, format="multipart"
+    )
+
+    assert (resident.status_code, stranger.status_code) == (403, 404)
+    assert Home.objects.get(pk=house.home.pk).photo.name == ""
+
+
+def test_photo_that_is_not_an_image_is_400(client_for, house):
     fake = SimpleUploadedFile("house.png", b"not an image at all", content_type="image/png")
 
-    response = user_client.post(HOMES, {"name": "Foto", "photo": fake}, format="multipart")
+    response = client_for(house.admin).put(
+        _photo_url(house.home), {"photo": fake}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert "photo" in response.json()["errors"]
-    assert not Home.objects.exists()
+    assert Home.objects.get(pk=house.home.pk).photo.name == ""
 
 
 @override_settings(HOMES_PHOTO_MAX_BYTES=100)
-def test_photo_too_large_is_400(user_client):
-    response = user_client.post(
-        HOMES, {"name": "Foto", "photo": _png((200, 200))}, format="multipart"
+def test_photo_too_large_is_400(client_for, house):
+    response = client_for(house.admin).put(
+        _photo_url(house.home), {"photo": _png((200, 200))}, format="multipart"
     )
 
     assert response.status_code == 400
     assert response.json()["errors"]["photo"] == ["The photo is larger than 100\xa0bytes."]
+    assert Home.objects.get(pk=house.home.pk).photo.name == ""
+
+
+def test_a_home_created_from_a_form_is_415_and_nothing_is_stored(user_client):
+    response = user_client.post(HOMES, {"name": "Foto"}, format="multipart")
+
+    assert (response.status_code, response.json()["code"]) == (415, "unsupported_media_type")
     assert not Home.objects.exists()
 
 
