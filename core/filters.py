@@ -1,22 +1,23 @@
 """Filters every app shares, the filter backend of every list, and a FilterSet base that is
 cheap to build per request.
 
-`IdFilter` takes only whole numbers that fit an id column. `IsoDateTimeFilter` and
-`IsoDateTimeFromToRangeFilter` are django-filter's, except that the parsed value is converted
-to UTC: PostgreSQL refuses offsets beyond ±15:59 (`+21:18` is valid ISO 8601), and a value
+`IdFilter` takes only whole numbers that fit an id column. `ChoicesFilter` takes several
+values, repeated or comma-separated. `IsoDateTimeFilter` is django-filter's, except that it
+also takes `dd/mm/yyyy` (and `dd/mm/yyyy HH:MM`, read as UTC) and converts the value to
+UTC: PostgreSQL refuses offsets beyond ±15:59 (`+21:18` is valid ISO 8601), and a value
 that does not fit in a datetime once in UTC (`0001-01-01T00:00+05:00`) is an invalid value
-(400), not a server error.
+(400), not a server error. `DateFilter` takes ISO 8601 dates and `dd/mm/yyyy`.
 """
 
 import copy
-from datetime import UTC
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
+from django_filters.fields import IsoDateTimeField
 from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -41,9 +42,41 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class ChoicesWidget(forms.SelectMultiple):
+    """Several values, repeated (`status=open&status=closed`, as generated clients send a
+    list) or comma-separated (`status=open,closed`), or both at once."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        if values == [""]:
+            return [""]  # blank: the filter backend answers 400
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """`?status=open&status=closed` or `?status=open,closed`: rows with any of them, in one
+    `IN (…)`. The schema declares the parameter an array (`style: form, explode: true`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", ChoicesWidget)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+# Brazilian dates, as DESIGN.md promises beside ISO 8601 (`settings.DATE_INPUT_FORMATS`).
+BRAZILIAN_DATETIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y")
+
+
 class UTCIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
-        parsed = super().to_python(value)
+        try:
+            parsed = super().to_python(value)
+        except ValidationError:
+            parsed = self._brazilian(value)
         if parsed is None or parsed.tzinfo is None:
             return parsed
         try:
@@ -51,19 +84,29 @@ class UTCIsoDateTimeField(IsoDateTimeField):
         except OverflowError as exc:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
+    def _brazilian(self, value: str) -> datetime:
+        for pattern in BRAZILIAN_DATETIME_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), pattern).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
-class UTCIsoDateTimeRangeField(IsoDateTimeRangeField):
-    def __init__(self, *args, **kwargs):
-        fields = (UTCIsoDateTimeField(), UTCIsoDateTimeField())
-        RangeField.__init__(self, fields, *args, **kwargs)
 
-
+@extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time (or date), or `dd/mm/yyyy [HH:MM]`, compared in UTC."""
+
     field_class = UTCIsoDateTimeField
 
 
-class IsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
-    field_class = UTCIsoDateTimeRangeField
+@extend_schema_field(OpenApiTypes.DATE)
+class DateFilter(django_filters.DateFilter):
+    """An ISO 8601 date or `dd/mm/yyyy`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
+        super().__init__(*args, **kwargs)
 
 
 BOOLEAN_VALUES = {"true", "false", "1", "0"}
@@ -96,19 +139,10 @@ class FilterBackend(DjangoFilterBackend):
         if filterset is None:
             return None
         errors = {}
-        # The form's fields, not `filter_.field`: a copied filter would build its form
-        # field again (labels translated and all) for every request.
-        fields = filterset.form.fields
         for filter_name, filter_ in filterset.filters.items():
             if isinstance(filter_, TEXT_FILTERS):
                 continue
-            widget = fields[filter_name].widget
-            suffixes = getattr(widget, "suffixes", None)  # a range: `created_after`, ...
-            names = (
-                [widget.suffixed(filter_name, s) for s in suffixes] if suffixes else [filter_name]
-            )
-            for name in names:
-                self._check(name, filter_, request.query_params.getlist(name), errors)
+            self._check(filter_name, filter_, request.query_params.getlist(filter_name), errors)
         if errors:
             raise serializers.ValidationError(errors)
         return filterset

@@ -6,6 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 
 import jwt
 import pytest
@@ -103,3 +104,116 @@ def test_an_unknown_host_under_api_is_a_json_400(client, path):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+
+
+# --- filters: several values, dates -------------------------------------------------------
+
+
+@pytest.fixture
+def orders_in_every_status(tenant):
+    from orders.models import Order
+    from orders.tests.factories import OrderFactory
+
+    return {
+        status: OrderFactory(
+            company=tenant.company,
+            requester=tenant.requester,
+            status=status,
+            assignee=None if status == "open" else tenant.agent,
+            solution="Fixed." if status == "closed" else "",
+        )
+        for status in Order.Status.values
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["status=open&status=closed", "status=open,closed", "status=open&status=closed,open"],
+    ids=["repeated", "comma", "both"],
+)
+def test_a_multi_value_filter_takes_the_repeated_and_the_comma_form(
+    client_for, tenant, orders_in_every_status, query
+):
+    response = client_for(tenant.admin).get(f"/api/v1/orders?{query}&ordering=id")
+
+    assert response.status_code == 200
+    expected = [orders_in_every_status[s].pk for s in ("open", "closed")]
+    assert sorted(row["id"] for row in response.json()["results"]) == sorted(expected)
+
+
+def test_an_unknown_value_in_a_multi_value_filter_is_400_naming_it(client_for, tenant):
+    response = client_for(tenant.admin).get("/api/v1/orders?status=open&status=lost")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["status"]
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/orders", "status"),
+        ("/api/v1/donations", "status"),
+        ("/api/v1/ongs", "cause"),
+    ],
+)
+def test_the_schema_declares_every_multi_value_filter_repeated(api_client, url, param):
+    schema = api_client.get("/api/schema/?format=json").json()
+
+    (parameter,) = [p for p in schema["paths"][url]["get"]["parameters"] if p["name"] == param]
+    assert (parameter["schema"]["type"], parameter["style"], parameter["explode"]) == (
+        "array",
+        "form",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "expected"),
+    [
+        ("02/12/2026", "04/12/2026", ["mid"]),
+        ("2026-12-02", "2026-12-04", ["mid"]),
+        ("01/12/2026 12:00", "05/12/2026", ["mid", "late"]),
+    ],
+)
+def test_date_filters_take_iso_and_brazilian_dates(client_for, tenant, after, before, expected):
+    from datetime import datetime
+
+    from orders.models import Order
+    from orders.tests.factories import OrderFactory
+
+    moments = {"early": (2026, 11, 30), "mid": (2026, 12, 3), "late": (2026, 12, 4, 23)}
+    orders = {}
+    for name, parts in moments.items():
+        order = OrderFactory(company=tenant.company, requester=tenant.requester)
+        Order.objects.filter(pk=order.pk).update(created_at=datetime(*parts, tzinfo=UTC))
+        orders[order.pk] = name
+
+    response = client_for(tenant.admin).get(
+        "/api/v1/orders", {"created_after": after, "created_before": before}
+    )
+
+    assert response.status_code == 200
+    assert sorted(orders[row["id"]] for row in response.json()["results"]) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/orders", "created_after"),
+        ("/api/v1/orders", "created_before"),
+        ("/api/v1/events", "starts_after"),
+        ("/api/v1/donations", "created_after"),
+        ("/api/v1/bills", "due_from"),
+    ],
+)
+def test_a_bad_date_is_400_naming_the_parameter_sent(client_for, user, url, param):
+    response = client_for(user).get(url, {param: "31/31/2026"})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [param]
+
+
+def test_a_brazilian_date_works_on_a_date_filter(client_for, user):
+    response = client_for(user).get("/api/v1/bills", {"due_from": "02/12/2026"})
+
+    assert response.status_code == 200

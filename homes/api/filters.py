@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import F, Window
 from django.db.models.functions import Rank
 
-from core.filters import IdFilter, IsoDateTimeFilter
+from core.filters import ChoicesFilter, DateFilter, IdFilter, IsoDateTimeFilter
 from homes import selectors
 from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
 
@@ -47,7 +47,7 @@ class LeaderboardFilter(django_filters.FilterSet):
 
 
 class TaskFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Task.Status.choices)
+    status = ChoicesFilter(choices=Task.Status.choices)
     due_from = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_to = IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     # Plain ids, not model choices: an unknown id filters to nothing instead of telling
@@ -77,8 +77,8 @@ class RuleFilter(django_filters.FilterSet):
 
 
 class BillFilter(django_filters.FilterSet):
-    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_from = DateFilter(field_name="due_date", lookup_expr="gte")
+    due_to = DateFilter(field_name="due_date", lookup_expr="lte")
     home = IdFilter(field_name="home_id")
     debtor = IdFilter(field_name="debtor_id")
     creditor = IdFilter(field_name="creditor_id")

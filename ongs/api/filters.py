@@ -1,12 +1,12 @@
 import django_filters
 
-from core.filters import FilterSet, IsoDateTimeFilter
+from core.filters import ChoicesFilter, FilterSet, IsoDateTimeFilter
 from ongs.models import Ong, Withdrawal
 
 
 class OngFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
-    cause = django_filters.MultipleChoiceFilter(choices=Ong.Cause.choices)
+    cause = ChoicesFilter(choices=Ong.Cause.choices)
 
     class Meta:
         model = Ong

@@ -1,25 +1,20 @@
 import django_filters
 
-from core.filters import FilterSet, IdFilter, IsoDateTimeFromToRangeFilter
+from core.filters import ChoicesFilter, FilterSet, IdFilter, IsoDateTimeFilter
 from orders.models import Order
 
 
-class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    """Several choices at once, comma-separated: `status=open,in_progress`."""
-
-
 class OrderFilter(FilterSet):
-    status = ChoiceInFilter(choices=Order.Status.choices, help_text="e.g. open,in_progress")
-    priority = ChoiceInFilter(choices=Order.Priority.choices)
-    equipment = ChoiceInFilter(choices=Order.Equipment.choices)
+    status = ChoicesFilter(choices=Order.Status.choices, help_text="e.g. open,in_progress")
+    priority = ChoicesFilter(choices=Order.Priority.choices)
+    equipment = ChoicesFilter(choices=Order.Equipment.choices)
     channel = django_filters.ChoiceFilter(choices=Order.Channel.choices)
     team = IdFilter(field_name="team_id")
     assignee = IdFilter(field_name="assignee_id")
     requester = IdFilter(field_name="requester_id")
     company = IdFilter(field_name="company_id")
-    created = IsoDateTimeFromToRangeFilter(
-        field_name="created_at", help_text="created_after / created_before (ISO 8601)"
-    )
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created_at"),

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import IdFilter, IsoDateTimeFilter
+from core.filters import ChoicesFilter, IdFilter, IsoDateTimeFilter
 from payments.models import Donation, PaymentMethod
 
 
@@ -13,7 +13,7 @@ class PaymentMethodFilter(django_filters.FilterSet):
 class DonationFilter(django_filters.FilterSet):
     # A plain number, not a choice: an unknown and a hidden NGO id both give an empty page.
     ong = IdFilter(field_name="ong_id")
-    status = django_filters.MultipleChoiceFilter(choices=Donation.Status.choices)
+    status = ChoicesFilter(choices=Donation.Status.choices)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
