@@ -24,6 +24,9 @@ from orders.email.services import DUPLICATE, Incoming, inbound_receive_many, inb
 from orders.models import InboundEmail
 
 RAW_MIME = "message/rfc822"
+# The same raw message as generic bytes: what `curl --data-binary` and generated clients
+# send (code generators know no message/* body), declared in the schema for them.
+RAW_BYTES = "application/octet-stream"
 logger = logging.getLogger(__name__)
 
 
@@ -68,6 +71,10 @@ class RawMIMEParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return stream.read() if stream else b""
+
+
+class RawBytesParser(RawMIMEParser):
+    media_type = RAW_BYTES
 
 
 class StringOrListField(serializers.ListField):
@@ -187,12 +194,12 @@ class InboundEmailView(APIView):
 
     authentication_classes = []
     permission_classes = [InboundSignaturePermission]
-    parser_classes = [JSONParser, RawMIMEParser]
+    parser_classes = [JSONParser, RawMIMEParser, RawBytesParser]
 
     @extend_schema(
         request={
             "application/json": InboundMessageSerializer,
-            RAW_MIME: OpenApiTypes.BINARY,
+            RAW_BYTES: OpenApiTypes.BINARY,
         },
         responses={200: InboundResponseSerializer},
         parameters=[
@@ -213,8 +220,9 @@ class InboundEmailView(APIView):
         ],
         description=(
             "One message as a JSON object, a batch as a JSON array of them, or one raw "
-            "message with `Content-Type: message/rfc822`. Always 200 once the signature is "
-            "valid: each message reports created, joined, ignored, parked or duplicate."
+            "message with `Content-Type: message/rfc822` (or `application/octet-stream`). "
+            "Always 200 once the signature is valid: each message reports created, joined, "
+            "ignored, parked or duplicate."
         ),
     )
     def post(self, request):
@@ -232,7 +240,7 @@ class InboundEmailView(APIView):
 
     def _receive(self, request) -> list:
         body = inbound_body(request)
-        if request.content_type.split(";")[0].strip().lower() == RAW_MIME:
+        if request.content_type.split(";")[0].strip().lower() in (RAW_MIME, RAW_BYTES):
             results = [inbound_receive_raw(raw=body)]
         else:
             # A batch is received in one transaction, each message in its own savepoint.

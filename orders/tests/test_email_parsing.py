@@ -598,3 +598,12 @@ def test_a_broken_header_line_above_from_is_skipped_as_mail_clients_do(api_clien
         "Monitor piscando",
         "Desde ontem.",
     )
+
+
+def test_a_raw_message_sent_as_octet_stream_is_read_as_mime(api_client, tenant):
+    raw = mime(sender="ana@client.example", to=tenant.company.support_email, subject="Bytes")
+
+    result = result_of(post_signed(api_client, raw, content_type="application/octet-stream"))
+
+    assert result["status"] == "created"
+    assert Order.objects.get(pk=result["order"]).title == "Bytes"
