@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import filters, serializers
 
 # The largest id a BIGINT column holds (PostgreSQL and SQLite alike).
 MAX_ID = 2**63 - 1
@@ -51,6 +52,74 @@ class ChoicesWidget(forms.SelectMultiple):
         if values == [""]:
             return [""]  # blank: the filter backend answers 400
         return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class RepeatedCSVWidget(BaseCSVWidget, forms.TextInput):
+    """django-filter's comma-separated widget, also taking the value repeated; a blank
+    term stays, for the field to refuse."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [value for value in values if value is not None]
+        if not values:
+            return None
+        return [part.strip() for value in values for part in value.split(",")]
+
+
+class FilterSetOrdering(django_filters.OrderingFilter):
+    """A FilterSet's `ordering` (where the names map onto other fields, as `priority` onto
+    its rank): repeated or comma-separated; an unknown or blank term is a 400 that names
+    the choices, as `OrderingFilter` answers for every other list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", RepeatedCSVWidget)
+        super().__init__(*args, **kwargs)
+        choices = [term for name in self.param_map for term in (name, f"-{name}")]
+        self.refusal = _("Choose from: %(choices)s.") % {"choices": ", ".join(choices)}
+        self.extra["error_messages"] = {"invalid_choice": self.refusal}
+
+    def filter(self, qs, value):
+        if value is not None and "" in value:  # the field lets a blank term through
+            raise serializers.ValidationError({self.field_name: [self.refusal]})
+        return super().filter(qs, value)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`ordering=name,-created_at` (or repeated) over the view's `ordering_fields`, an
+    explicit allow-list; any other term is a 400 naming the choices, never silently
+    dropped. The schema lists the choices as an enum."""
+
+    def get_ordering(self, request, queryset, view):
+        values = request.query_params.getlist(self.ordering_param)
+        if not values:
+            return self.get_default_ordering(view)
+        terms = [term.strip() for value in values for term in value.split(",")]
+        choices = self.choices(view)
+        if not terms or any(term not in choices for term in terms):
+            message = _("Choose from: %(choices)s.") % {"choices": ", ".join(choices)}
+            raise serializers.ValidationError({self.ordering_param: [message]})
+        return terms
+
+    @staticmethod
+    def choices(view) -> list[str]:
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, list | tuple):  # "__all__" or unset: no free ordering
+            raise TypeError(f"{type(view).__name__} must list its ordering_fields")
+        return [term for field in fields for term in (field, f"-{field}")]
+
+    def get_schema_operation_parameters(self, view):
+        choices = self.choices(view)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": _("Sort by these, `-` for descending; repeated or comma-separated."),
+                "schema": {"type": "array", "items": {"type": "string", "enum": choices}},
+                "style": "form",
+                "explode": True,
+            }
+        ]
 
 
 class ChoicesFilter(django_filters.MultipleChoiceFilter):

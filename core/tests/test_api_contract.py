@@ -217,3 +217,52 @@ def test_a_brazilian_date_works_on_a_date_filter(client_for, user):
     response = client_for(user).get("/api/v1/bills", {"due_from": "02/12/2026"})
 
     assert response.status_code == 200
+
+
+# --- ordering -------------------------------------------------------------------------------
+
+LISTS = [
+    "/api/v1/users",
+    "/api/v1/companies",
+    "/api/v1/ongs",
+    "/api/v1/events",
+    "/api/v1/homes",
+    "/api/v1/bills",
+    "/api/v1/donations",
+    "/api/v1/payment-methods",
+    "/api/v1/orders",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("ordering", ["password", "-password", "id,password", ""])
+def test_an_ordering_outside_the_allow_list_is_400_naming_the_choices(staff_client, url, ordering):
+    response = staff_client.get(url, {"ordering": ordering})
+
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["ordering"]
+    assert "password" not in message.split(": ", 1)[-1]
+    assert "id" in message or "created_at" in message or "name" in message
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_the_schema_declares_each_lists_ordering_as_an_enum(api_client, url):
+    schema = api_client.get("/api/schema/?format=json").json()
+
+    (parameter,) = [p for p in schema["paths"][url]["get"]["parameters"] if p["name"] == "ordering"]
+    assert parameter["schema"]["type"] == "array"
+    assert parameter["schema"]["items"]["enum"]
+    assert "password" not in parameter["schema"]["items"]["enum"]
+
+
+def test_ordering_takes_the_repeated_and_the_comma_form(staff_client, tenant_factory):
+    for _ in range(3):
+        tenant_factory()
+
+    comma = staff_client.get("/api/v1/companies", {"ordering": "-created_at,id"}).json()
+    repeated = staff_client.get("/api/v1/companies?ordering=-created_at&ordering=id").json()
+
+    assert [row["id"] for row in comma["results"]] == [row["id"] for row in repeated["results"]]
+    assert [row["id"] for row in comma["results"]] == sorted(
+        (row["id"] for row in comma["results"]), reverse=True
+    )

@@ -3,13 +3,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from core.exceptions import FieldError, NotFound
-from core.filters import FilterBackend
+from core.filters import FilterBackend, OrderingFilter
 from core.rows import RowListMixin
 from events import selectors, services
 from events.api import serializers

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import ChoicesFilter, FilterSet, IdFilter, IsoDateTimeFilter
+from core.filters import ChoicesFilter, FilterSet, FilterSetOrdering, IdFilter, IsoDateTimeFilter
 from orders.models import Order
 
 
@@ -15,7 +15,7 @@ class OrderFilter(FilterSet):
     company = IdFilter(field_name="company_id")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(
+    ordering = FilterSetOrdering(
         fields=(
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),
