@@ -266,3 +266,39 @@ def test_ordering_takes_the_repeated_and_the_comma_form(staff_client, tenant_fac
     assert [row["id"] for row in comma["results"]] == sorted(
         (row["id"] for row in comma["results"]), reverse=True
     )
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("page", "abc"),
+        ("page", "0"),
+        ("page", "-1"),
+        ("page", ""),
+        ("page_size", "abc"),
+        ("page_size", "0"),
+        ("page_size", ""),
+    ],
+)
+def test_a_page_or_page_size_that_is_no_positive_integer_is_400(staff_client, url, param, value):
+    response = staff_client.get(url, {param: value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {param: ["Must be a positive integer."]}
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_page_past_the_end_is_200_with_no_results(staff_client, tenant, url):
+    response = staff_client.get(url, {"page": 50, "page_size": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["results"], body["next"]) == ([], None)
+    last = -(-body["count"] // 2)
+    assert body["previous"] == (
+        f"http://testserver{url}?page={last}&page_size=2" if body["count"] else None
+    )
