@@ -145,9 +145,12 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, company_id=None, user_id=None):
         membership = selectors.member_get(self.get_company(), user_id)
-        payload = serializers.MemberRoleSerializer(data=request.data)
+        payload = serializers.MemberRoleSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        membership = services.member_change_role(membership=membership, **payload.validated_data)
+        if "role" in payload.validated_data:  # a PATCH without it changes nothing
+            membership = services.member_change_role(
+                membership=membership, **payload.validated_data
+            )
         return Response(serializers.CompanyMemberSerializer(membership).data)
 
     @extend_schema(request=None, responses={204: None})

@@ -713,3 +713,19 @@ def test_privileged_fields_in_a_body_change_nothing(world, client_for, api_clien
             problems.append(f"{write.label()}: stored\n  {attacked}\ninstead of\n  {plain}")
     assert checked > 0
     assert not problems, "\n".join(problems)
+
+
+def test_every_patch_is_partial_an_empty_body_changes_nothing(world, client_for):
+    # The schema marks every field of a PATCH body optional; `{}` is a valid PATCH.
+    problems, checked = [], 0
+    for write in WRITES:
+        if write.method != "patch":
+            continue
+        checked += 1
+        response, stored = _attempt(client_for(write.caller(world)), "patch", write.url(world), {})
+        if response.status_code != 200:
+            problems.append(f"{write.label()}: {response.status_code} {response.content[:200]}")
+        elif any(stored.values()):
+            problems.append(f"{write.label()}: an empty PATCH stored {stored}")
+    assert checked >= 10
+    assert not problems, "\n".join(problems)

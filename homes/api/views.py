@@ -216,8 +216,9 @@ class HomeMemberViewSet(HomeScopedMixin, mixins.ListModelMixin, viewsets.Generic
     )
     def partial_update(self, request, home_id=None, user_id=None):
         member = self.get_object()
-        data = _write(serializers.MemberUpdateSerializer, request)
-        member = services.member_change_role(member=member, role=data["role"])
+        data = _write(serializers.MemberUpdateSerializer, request, partial=True)
+        if "role" in data:  # a PATCH without it changes nothing
+            member = services.member_change_role(member=member, role=data["role"])
         return Response(self.get_serializer(member).data)
 
     @extend_schema(
@@ -287,8 +288,10 @@ class RuleViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=serializers.RuleWriteSerializer, responses=serializers.RuleSerializer)
     def partial_update(self, request, pk=None):
         rule = self.get_object()
-        data = _write(serializers.RuleWriteSerializer, request)
-        return Response(self.get_serializer(services.rule_update(rule=rule, **data)).data)
+        data = _write(serializers.RuleWriteSerializer, request, partial=True)
+        if "text" in data:  # a PATCH without it changes nothing
+            rule = services.rule_update(rule=rule, **data)
+        return Response(self.get_serializer(rule).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
