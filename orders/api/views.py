@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -73,6 +74,15 @@ class _OrderListPaginator(_BoundedCountPaginator):
             top = self.count
         rows = self.object_list.rows(bottom, top, serializers.OrderListSerializer.COLUMNS)
         return self._get_page(rows, number, self)
+
+
+class _ReportFormats(DefaultContentNegotiation):
+    """`?format=` is DRF's renderer override: a format no renderer has would be a 404."""
+
+    def filter_renderers(self, renderers, format):
+        if format not in reports.RESPONSES:
+            raise FieldError("format", _("Choose csv, xlsx or pdf."))
+        return super().filter_renderers(renderers, format)
 
 
 class OrderPagination(PageNumberPagination):
@@ -353,6 +363,7 @@ class OrderViewSet(
         detail=False,
         methods=["get"],
         renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer, PDFRenderer],
+        content_negotiation_class=_ReportFormats,
     )
     def report(self, request):
         """Download the orders you see (list filters apply) as CSV, XLSX or PDF; column

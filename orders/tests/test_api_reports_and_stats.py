@@ -160,3 +160,12 @@ def test_stats_follow_filters(client_for, tenant):
 
     assert response.data["total"] == 1
     assert response.data["mean_seconds_to_take"] is None
+
+
+@pytest.mark.parametrize("kind", ["docx", "json", "CSV", ""])
+def test_an_unsupported_report_format_is_400_listing_the_formats(client_for, tenant, kind):
+    response = client_for(tenant.admin).get("/api/v1/orders/report", {"format": kind})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"] == {"format": ["Choose csv, xlsx or pdf."]}
