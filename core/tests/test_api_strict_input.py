@@ -120,7 +120,7 @@ def _schema(api_client) -> dict:
     return response.json()
 
 
-def test_the_schema_declares_the_error_responses_of_every_operation(api_client):
+def test_the_schema_declares_the_error_responses_each_operation_can_give(api_client):
     schema = _schema(api_client)
     error = {"$ref": "#/components/schemas/Error"}
 
@@ -134,16 +134,18 @@ def test_the_schema_declares_the_error_responses_of_every_operation(api_client):
     assert len(operations) > 100
     for path, method, operation in operations:
         responses = operation["responses"]
-        assert responses["403"]["content"]["application/json"]["schema"] == error, (path, method)
+        for code, response in responses.items():
+            if code.startswith(("4", "5")) and "DonationRefused" not in str(response):
+                assert response["content"]["application/json"]["schema"] == error, (path, code)
         if "{" in path:
             assert "404" in responses, (path, method)
-        if method != "get":
-            assert "409" in responses, (path, method)
         if "requestBody" in operation:
             assert {"400", "415"} <= responses.keys(), (path, method)
-    assert "429" in schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "429" in login and not {"403", "404"} & login.keys()
     assert "422" in schema["paths"]["/api/v1/ongs/{ong_pk}/donations"]["post"]["responses"]
     assert "429" not in schema["paths"]["/api/v1/orders"]["get"]["responses"]
+    assert "409" in schema["paths"]["/api/v1/orders/{id}/take"]["post"]["responses"]
 
 
 def test_the_schema_shows_public_reads_as_open_to_anonymous_callers(api_client):

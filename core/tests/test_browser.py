@@ -136,14 +136,14 @@ def test_swagger_ui_offline_login_authorize_and_list_orders(browser, live_server
     page = browser.page
 
     page.goto(f"{live_server.url}/api/docs/")
-    expect(page.locator("[id$='-api_v1_orders_list']")).to_be_visible()
+    expect(page.locator("[id$='-orders_list']")).to_be_visible()
     expect(page.locator(".opblock")).to_have_count(_schema_operation_count())
     browser.screenshot("swagger-1-loaded")
 
     # Log in through the UI's own login operation and read the access token it shows.
     status, shown = _execute(
         page,
-        "api_v1_auth_login_create",
+        "auth_login",
         {"email": tenant.requester.email, "password": password},
     )
     assert status == "200", shown
@@ -158,18 +158,52 @@ def test_swagger_ui_offline_login_authorize_and_list_orders(browser, live_server
     dialog.get_by_role("button", name="Close").click()
 
     with page.expect_request(re.compile(r"/api/v1/orders(\?|$)")) as sent:
-        status, shown = _execute(page, "api_v1_orders_list")
+        status, shown = _execute(page, "orders_list")
     assert sent.value.headers["authorization"] == f"Bearer {access}"
     assert status == "200", shown
     listed = json.loads(shown)
     assert [row["id"] for row in listed["results"]] == [mine.id]
     assert listed["results"][0]["title"] == mine.title
     assert theirs.title not in shown
-    browser.screenshot("swagger-3-orders-listed", page.locator("[id$='-api_v1_orders_list']"))
+    browser.screenshot("swagger-3-orders-listed", page.locator("[id$='-orders_list']"))
 
     assert browser.external == []
     assert any("drf_spectacular_sidecar/swagger-ui-dist" in url for _, url in browser.static)
     assert [(code, url) for code, url in browser.static if code != 200] == []
+
+
+def test_swagger_ui_shows_a_summary_on_every_operation(browser, live_server):
+    schema = Client().get("/api/schema/", {"format": "json"}).json()
+    methods = {"get", "put", "post", "delete", "patch"}
+    summaries = {
+        operation["operationId"]: operation["summary"]
+        for path in schema["paths"].values()
+        for method, operation in path.items()
+        if method in methods
+    }
+    page = browser.page
+
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.locator(".opblock")).to_have_count(len(summaries))
+    rows = page.locator(".opblock").evaluate_all(
+        """blocks => blocks.map(block => [
+            block.id,
+            (block.querySelector(".opblock-summary-description") || {}).innerText || "",
+        ])"""
+    )
+
+    shown = {
+        operation_id: text.strip()
+        for block_id, text in rows
+        for operation_id in summaries
+        if block_id.endswith(f"-{operation_id}")
+    }
+    assert shown == summaries
+    assert all(shown.values())
+    orders = page.locator(".opblock-tag-section", has=page.locator("#operations-tag-orders"))
+    orders.scroll_into_view_if_needed()
+    browser.screenshot("swagger-4-summaries", orders)
+    assert browser.external == []
 
 
 def test_admin_staff_logs_in_and_activates_a_company(browser, live_server, staff_user, password):

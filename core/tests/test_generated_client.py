@@ -302,7 +302,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         )
 
     def log_in(email: str, password: str):
-        login = api("api.auth.api_v1_auth_login_create")
+        login = api("api.auth.auth_login")
         session = expect(
             login.sync_detailed(
                 client=anonymous(), body=models.LoginRequest(email=email, password=password)
@@ -318,7 +318,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
     agent_email = "agent@example.com"
 
     with flow.step("POST auth/register (a requester signs up)"):
-        register = api("api.auth.api_v1_auth_register_create")
+        register = api("api.auth.auth_register")
         person = expect(
             register.sync_detailed(
                 client=anonymous(),
@@ -336,7 +336,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         assert requester_session.user.id == person.id
 
     with flow.step("POST companies (with its first admin, nested)"):
-        create_company = api("api.companies.api_v1_companies_create")
+        create_company = api("api.companies.companies_create")
         cnpj = CNPJ().generate()
         company = expect(
             create_company.sync_detailed(
@@ -358,9 +358,9 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
 
     with flow.step("staff logs in and POST companies/{id}/activate"):
         staff, _ = log_in(staff_email, PASSWORD)
-        activate = api("api.companies.api_v1_companies_activate_create")
+        activate = api("api.companies.companies_activate")
         company = expect(
-            activate.sync_detailed(id=str(company.id), client=staff),
+            activate.sync_detailed(id=company.id, client=staff),
             HTTPStatus.OK,
             models.Company,
         )
@@ -369,10 +369,10 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
 
     with flow.step("the company admin logs in and POST companies/{id}/members (agent, requester)"):
         admin, _ = log_in(admin_email, PASSWORD)
-        add_member = api("api.companies.api_v1_companies_members_create")
+        add_member = api("api.companies.companies_members_create")
         agent_member = expect(
             add_member.sync_detailed(
-                company_id=str(company.id),
+                company_id=company.id,
                 client=admin,
                 body=models.MemberAddRequest(
                     email=agent_email,
@@ -387,7 +387,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         assert agent_member.role == models.MembershipRoleEnum.AGENT
         requester_member = expect(
             add_member.sync_detailed(
-                company_id=str(company.id),
+                company_id=company.id,
                 client=admin,
                 body=models.MemberAddRequest(
                     email=requester_email, role=models.MembershipRoleEnum.REQUESTER
@@ -400,7 +400,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         assert requester_member.role == models.MembershipRoleEnum.REQUESTER
 
     with flow.step("the requester POST orders (three of them)"):
-        create_order = api("api.orders.api_v1_orders_create")
+        create_order = api("api.orders.orders_create")
         orders = {}
         for key, title in (
             ("to_close", "The printer jams"),
@@ -427,10 +427,10 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
 
     with flow.step("the agent logs in and POST orders/{id}/take"):
         agent, agent_session = log_in(agent_email, PASSWORD)
-        take = api("api.orders.api_v1_orders_take_create")
+        take = api("api.orders.orders_take")
         for key in ("to_close", "in_progress"):
             taken = expect(
-                take.sync_detailed(id=str(orders[key].id), client=agent),
+                take.sync_detailed(id=orders[key].id, client=agent),
                 HTTPStatus.OK,
                 models.Order,
             )
@@ -440,11 +440,11 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         flow.outcome["status_after_take"] = str(taken.status)
 
     with flow.step("the agent POST orders/{id}/close with a solution"):
-        close = api("api.orders.api_v1_orders_close_create")
+        close = api("api.orders.orders_close")
         solution = "Replaced the pickup roller."
         closed = expect(
             close.sync_detailed(
-                id=str(orders["to_close"].id),
+                id=orders["to_close"].id,
                 client=agent,
                 body=models.CloseRequest(solution=solution),
             ),
@@ -455,9 +455,9 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         assert closed.solution == solution
 
     with flow.step("GET orders/{id}: the order's final state"):
-        retrieve = api("api.orders.api_v1_orders_retrieve")
+        retrieve = api("api.orders.orders_retrieve")
         final = expect(
-            retrieve.sync_detailed(id=str(orders["to_close"].id), client=requester),
+            retrieve.sync_detailed(id=orders["to_close"].id, client=requester),
             HTTPStatus.OK,
             models.Order,
         )
@@ -469,8 +469,8 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
         flow.outcome["final_status"] = str(final.status)
 
     with flow.step("GET orders?status=open&status=closed&page_size=1, page by page"):
-        list_orders = api("api.orders.api_v1_orders_list")
-        status_item = models.ApiV1OrdersListStatusItem
+        list_orders = api("api.orders.orders_list")
+        status_item = models.OrdersListStatusItem
         wanted = {orders["to_close"].id: "closed", orders["stays_open"].id: "open"}
         seen: dict[int, str] = {}
         counts: list[int] = []
@@ -484,7 +484,7 @@ def _run_flow(generated: Generated, base_url: str, staff_email: str, flow: Flow)
                     page_size=1,
                 ),
                 HTTPStatus.OK,
-                models.PaginatedOrderListList,
+                models.OrderPage,
             )
             counts.append(listing.count)
             assert listing.count == len(wanted), (

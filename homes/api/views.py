@@ -106,7 +106,7 @@ class HomeViewSet(
         responses=serializers.HomeSerializer,
         description="Upload the home's photo (multipart/form-data, field `photo`).",
     )
-    @extend_schema(methods=["DELETE"], responses=serializers.HomeSerializer)
+    @extend_schema(methods=["DELETE"], responses={200: serializers.HomeSerializer})
     @action(
         detail=True,
         methods=["put", "delete"],
