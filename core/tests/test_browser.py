@@ -243,3 +243,16 @@ def test_admin_staff_logs_in_and_activates_a_company(browser, live_server, staff
     assert browser.external == []
     assert any(url.endswith("admin/css/base.css") for _, url in browser.static)
     assert [(code, url) for code, url in browser.static if code != 200] == []
+
+
+def test_redoc_renders_offline_and_asks_no_other_host(browser, live_server):
+    page = browser.page
+
+    page.goto(f"{live_server.url}/api/redoc/")
+
+    expect(page.get_by_role("heading", name=re.compile("Mutirão API"))).to_be_visible()
+    expect(page.locator("li[data-item-id^='tag/orders']").first).to_be_visible()
+    browser.screenshot("redoc-1-loaded")
+    # Redoc's side menu would fetch its logo from a CDN; the page's CSP stops it unasked.
+    assert browser.external == []
+    assert any("drf_spectacular_sidecar/redoc" in url for _, url in browser.static)
