@@ -4,6 +4,7 @@ from rest_framework import serializers
 from accounts.models import User
 from companies.models import Company, Membership, Team
 from core.cnpj import CNPJField
+from core.fields import IdListField, StrictBooleanField
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -62,7 +63,7 @@ class CompanyUpdateSerializer(serializers.Serializer):
     support_email = serializers.EmailField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    accepts_new_requesters_by_email = serializers.BooleanField(required=False)
+    accepts_new_requesters_by_email = StrictBooleanField(required=False)
     closed_order_reply = serializers.ChoiceField(
         choices=Company.ClosedOrderReply.choices, required=False
     )
@@ -112,8 +113,9 @@ class TeamWriteSerializer(serializers.Serializer):
     lead = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False, allow_null=True
     )
-    agents = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), many=True, required=False
+    agents = IdListField(
+        child_relation=serializers.PrimaryKeyRelatedField(queryset=User.objects.none()),
+        required=False,
     )
 
     def __init__(self, *args, company: Company | None = None, **kwargs):

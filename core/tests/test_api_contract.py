@@ -302,3 +302,46 @@ def test_a_page_past_the_end_is_200_with_no_results(staff_client, tenant, url):
     assert body["previous"] == (
         f"http://testserver{url}?page={last}&page_size=2" if body["count"] else None
     )
+
+
+# --- strict JSON types ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "on", "true", None])
+def test_a_boolean_field_takes_only_json_true_or_false(client_for, tenant, value):
+    company = tenant.company
+
+    response = client_for(tenant.admin).patch(
+        f"/api/v1/companies/{company.pk}", {"accepts_new_requesters_by_email": value}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["accepts_new_requesters_by_email"]
+    company.refresh_from_db()
+    assert company.accepts_new_requesters_by_email is True
+
+
+def test_an_internal_note_flag_of_0_is_400_and_nothing_is_stored(client_for, tenant):
+    from orders.models import Message
+    from orders.tests.factories import OrderFactory
+
+    order = OrderFactory(company=tenant.company, requester=tenant.requester)
+
+    response = client_for(tenant.agent).post(
+        f"/api/v1/orders/{order.pk}/messages", {"body": "hello", "is_internal": 0}
+    )
+
+    assert response.status_code == 400
+    assert not Message.objects.filter(order=order).exists()
+
+
+@pytest.mark.parametrize("agents", [{}, {"1": "x"}, "1", 1])
+def test_a_list_of_ids_must_be_a_json_list(client_for, tenant, agents):
+    team = tenant.team
+    before = set(team.agents.values_list("pk", flat=True))
+
+    response = client_for(tenant.admin).patch(f"/api/v1/teams/{team.pk}", {"agents": agents})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["agents"]
+    assert set(team.agents.values_list("pk", flat=True)) == before

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from core.fields import IdListField
 from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
 
 PHOTO_CONTENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
@@ -196,7 +197,7 @@ class RoutineWriteSerializer(serializers.Serializer):
         choices=Routine.Assignment.choices, default=Routine.Assignment.FIXED
     )
     responsible = HomeResidentField(required=False, allow_null=True)
-    rotation_members = HomeResidentField(many=True, required=False)
+    rotation_members = IdListField(child_relation=HomeResidentField(), required=False)
     points = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     penalty_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True

@@ -5,6 +5,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import User
 from companies.models import Company, Team
+from core.fields import StrictBooleanField
 from core.rows import iso
 from orders.models import InboundAttachment, Message, Order, OrderEvent
 
@@ -252,7 +253,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=50000)
-    is_internal = serializers.BooleanField(default=False)
+    is_internal = StrictBooleanField(default=False)
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
