@@ -41,9 +41,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Schema fuzzing (docs/security.md): every operation as every role, on PostgreSQL (~4 min).
+## Schema fuzzing (docs/security.md): every operation as every role on seed 20261123, and
+## as anonymous, a plain user and staff again on seed 7; every check; PostgreSQL (~5 min).
 fuzz: install
-	fuzz/run
+	fuzz/run --seeds 20261123,7 --later-seed-roles anonymous,user,staff
 
 ## Recompile the pt-BR translations after editing an app's locale/ files.
 messages: install

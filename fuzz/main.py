@@ -6,15 +6,18 @@ admin, payment methods, orders, bills...), keeps it as a template, and for each 
 it, serves the copy under gunicorn on 127.0.0.1 and runs schemathesis' `st run` over every
 operation of /api/schema/ with that role's access token: fuzzing and the stateful phase
 (links inferred between create and read/update/delete) everywhere, the coverage phase on the
-operations the role owns (see ROLES), every check, a fixed seed. Two roles run at a time
-(one per core), each against its own database and server with one schemathesis worker, so
-the generated inputs repeat from run to run. Exits non-zero on any failure.
+operations the role owns (see ROLES), every check, fixed seeds: every role on the first seed
+of --seeds, the roles of --later-seed-roles (anonymous, a plain user and staff) on each
+further seed. Two runs at a time (one per core), each against its own database and server
+with one schemathesis worker, so the generated inputs repeat from run to run. Prints the
+counts per seed and role and exits non-zero on any failure.
 """
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -36,7 +39,10 @@ ST = str(Path(sys.executable).with_name("st"))
 # each operation gets it once, under the role that owns that part of the API, so it gets
 # past permissions into validation and the service. Every role fuzzes every operation but
 # the two that end its own session (they would turn the rest of its run into 401s); those
-# run as a person of their own (`session`), with every phase.
+# run as a person of their own (`session`), with every phase. `user` is a plain person (no
+# company, NGO or home role; registered for one event) and owns no operation's coverage:
+# what it can reach is what any signed-up person can.
+NOTHING = "^$"  # matches no operation
 ROLES = [
     ("staff", "staff@mutirao.demo", r"^/api/v1/(users|ping)"),
     ("company-admin", "admin@softclient.demo", r"^/api/v1/(companies|teams)"),
@@ -45,8 +51,14 @@ ROLES = [
     ("ngo-owner", "ongowner@mutirao.demo", r"^/api/v1/(ongs|events|donations|payment-methods)"),
     ("home-admin", "home@mutirao.demo", r"^/api/v1/(homes|bills|tasks|rules|routines)"),
     ("anonymous", None, r"^(/api/v1/(auth|inbound)/|/health/)"),
+    ("user", "pessoa@mutirao.demo", NOTHING),
     ("session", "pessoa@mutirao.demo", None),
 ]
+# Every role runs on the first seed; these also run on each further seed.
+LATER_SEED_ROLES = "anonymous,user,staff"
+DEFAULT_SEEDS = "20261123,7"
+# Scheduled first, so the other worker is not left waiting on them at the end.
+LONGEST = ("home-admin", "ngo-owner")
 SESSION_ENDERS = "^/api/v1/(auth/logout-all|users/me)$"
 
 # Checks that do not apply here, and why (also in docs/security.md):
@@ -57,9 +69,15 @@ SESSION_ENDERS = "^/api/v1/(auth/logout-all|users/me)$"
 #   (negative_data_rejection).
 # - negative_data_rejection and use_after_free run as their copies in fuzz/hooks.py, which
 #   leave out what DRF accepts by design (a number for a text field, a blank optional form
-#   field) and the DELETEs that deactivate (companies, NGOs, events); see fuzz/hooks.py.
-# - ensure_resource_availability runs as its copy too, leaving out what hangs under a home:
-#   a sole member may leave their home, which then disappears for them by design.
+#   field), a "violation" of a body property schemathesis invented from our error envelope,
+#   and the DELETEs that deactivate (companies, NGOs, events); see fuzz/hooks.py.
+# - ensure_resource_availability runs as its copy too, leaving out a 404 under a home after
+#   the scenario removed a membership of it: a sole member may leave their home, which then
+#   disappears for them by design.
+# Their copies (negative_data_rejection_except_coercion, use_after_free_except_deactivation,
+# ensure_resource_availability_except_leaving) are registered checks, so `--checks all` runs
+# them; every other check runs as it is, unsupported_method included (see
+# PROBES_UNEXPECTED_METHODS).
 EXCLUDED_CHECKS = [
     "positive_data_acceptance",
     "negative_data_rejection",
@@ -70,9 +88,17 @@ EXCLUDED_CHECKS = [
 
 # schemathesis settings (a schemathesis.toml per role, written next to its report).
 CONFIG = """
+[cache]
+# This run's own cache (what error feedback learned from 4xx answers, crash files for
+# `st replay`), emptied before the run. The default, .schemathesis/ in the checkout, is
+# shared by every role, seed and run (and anyone else fuzzing there): requests learned in
+# one were replayed in another, so runs did not repeat and roles leaked into each other.
+directory = {cache}
+
 [phases.coverage]
-# Methods an operation does not declare (expect 405): probed by the staff run only, where
-# authentication lets the request reach the method check; the other roles skip them.
+# Methods an operation does not declare (expect 405, or 401/403 first where a login is
+# required): probed on every path by the roles of PROBES_UNEXPECTED_METHODS; the others skip
+# them.
 {unexpected_methods}
 
 [phases.stateful]
@@ -90,7 +116,12 @@ COVERAGE_ELSEWHERE = """
 exclude-path-regex = '{owned}'
 phases.coverage.enabled = false
 """
-PROBES_UNEXPECTED_METHODS = "staff"
+# Roles that probe undeclared methods (unsupported_method) on every path: all of them. Their
+# coverage phase runs on every operation, and fuzz/hooks.py's filter_case keeps only the
+# method probes on the operations they do not own (FUZZ_COVERAGE_OWNED), so it costs a few
+# hundred requests per role, not the whole coverage phase again. A role left out of this
+# list would run the coverage phase on its own operations only and skip the probes.
+PROBES_UNEXPECTED_METHODS = tuple(entry[0] for entry in ROLES)
 
 
 def log(message: str) -> None:
@@ -156,25 +187,37 @@ def number(pattern: str, text: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def fuzz_role(role: str, email: str | None, owned: str | None, args, template: str) -> dict:
-    database = f"{args.db}_{role.replace('-', '_')}"
+def run_dir(args, seed: int, role: str) -> Path:
+    return Path(args.out) / f"seed-{seed}" / role
+
+
+def fuzz_role(
+    seed_index: int, seed: int, role: str, email: str | None, owned: str | None, args, template
+) -> dict:
+    # Names derive from --db (FUZZ_DB): <db>_s<n>_<role>, dropped at the end.
+    database = f"{args.db}_s{seed_index}_{role.replace('-', '_')}"
     psql(f'DROP DATABASE IF EXISTS "{database}"')
     psql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     port = loopback.free_port()
     env = app_env(database)
-    out = Path(args.out) / role
+    probes = role in PROBES_UNEXPECTED_METHODS
+    if probes and owned:
+        env["FUZZ_COVERAGE_OWNED"] = owned
+    out = run_dir(args, seed, role)
     out.mkdir(parents=True, exist_ok=True)
     server = start_server(env, port, out / "server.log")
     started = time.monotonic()
     try:
         config = out / "schemathesis.toml"
+        shutil.rmtree(out / "cache", ignore_errors=True)
         config.write_text(
             CONFIG.format(
-                unexpected_methods=""
-                if role == PROBES_UNEXPECTED_METHODS
-                else "unexpected-methods = []",
+                cache=json.dumps(str(out / "cache")),
+                unexpected_methods="" if probes else "unexpected-methods = []",
                 stateful_examples=args.stateful_examples,
-                coverage_elsewhere=COVERAGE_ELSEWHERE.format(owned=owned) if owned else "",
+                coverage_elsewhere=COVERAGE_ELSEWHERE.format(owned=owned)
+                if owned and not probes
+                else "",
             )
         )
         command = [
@@ -188,7 +231,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
             "--exclude-checks",
             ",".join(EXCLUDED_CHECKS),
             "--seed",
-            str(args.seed),
+            str(seed),
             "--max-examples",
             str(args.max_examples),
             "--phases",
@@ -199,7 +242,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
             "none",
             "--no-color",
             "--report",
-            "junit",
+            args.report,
             "--report-dir",
             str(out),
         ]
@@ -218,6 +261,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
     output = result.stdout + result.stderr
     (out / "output.txt").write_text(output)
     summary = {
+        "seed": seed,
         "role": role,
         "exit": result.returncode,
         "operations": number(r"Tested:\s+(\d+)", output),
@@ -230,7 +274,7 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
     if result.returncode != 0 and not summary["failures"]:
         summary["failures"] = 1  # an error (not a failed check) still fails the run
     log(
-        f"{role}: {summary['operations']} operations, {summary['cases']} test cases, "
+        f"seed {seed} {role}: {summary['operations']} operations, {summary['cases']} test cases, "
         f"{summary['scenarios']} stateful scenarios ({summary['links']} links covered), "
         f"{summary['failures']} failures "
         f"in {summary['seconds']}s (exit {result.returncode})"
@@ -241,7 +285,17 @@ def fuzz_role(role: str, email: str | None, owned: str | None, args, template: s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default=os.environ.get("FUZZ_DB", "mutirao_fuzz"))
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261123")))
+    parser.add_argument(
+        "--seeds",
+        default=os.environ.get("FUZZ_SEEDS", os.environ.get("FUZZ_SEED", DEFAULT_SEEDS)),
+        help="comma-separated: every role runs on the first, --later-seed-roles on the others",
+    )
+    parser.add_argument("--seed", type=int, help="one seed only, every role (same as --seeds N)")
+    parser.add_argument(
+        "--later-seed-roles",
+        default=LATER_SEED_ROLES,
+        help="roles that also run on the seeds after the first",
+    )
     parser.add_argument(
         "--max-examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "5"))
     )
@@ -253,50 +307,87 @@ def main() -> None:
     )
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--roles", default=",".join(entry[0] for entry in ROLES))
-    parser.add_argument("--jobs", type=int, default=2, help="roles fuzzed at a time")
+    parser.add_argument("--jobs", type=int, default=2, help="runs (seed, role) at a time")
     parser.add_argument("--out", default=str(ROOT / "test-output" / "fuzz"))
+    parser.add_argument(
+        "--report", default="junit", help="schemathesis report formats, e.g. junit,har"
+    )
     args = parser.parse_args()
+    seeds = [args.seed] if args.seed is not None else [int(s) for s in args.seeds.split(",")]
+    known = {entry[0] for entry in ROLES}
+    for names in (args.roles, args.later_seed_roles):
+        unknown = set(names.split(",")) - known - {""}
+        if unknown:
+            parser.error(f"unknown roles: {', '.join(sorted(unknown))} (known: {', '.join(known)})")
 
     started = time.monotonic()
     template = f"{args.db}_template"
     seed_template(template)
-    chosen = [entry for entry in ROLES if entry[0] in args.roles.split(",")]
+    roles = args.roles.split(",")
+    runs = [
+        (index, seed, *entry)
+        for index, seed in enumerate(seeds, start=1)
+        for entry in ROLES
+        if entry[0] in roles and (index == 1 or entry[0] in args.later_seed_roles.split(","))
+    ]
+    order = sorted(runs, key=lambda run: (run[2] not in LONGEST, run[0]))
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda entry: fuzz_role(*entry, args, template), chosen))
+        done = list(pool.map(lambda run: fuzz_role(*run, args, template), order))
     psql(f'DROP DATABASE IF EXISTS "{template}"')
+    results = [done[order.index(run)] for run in runs]  # back in seed, then role order
+    report(results, args, seeds, round(time.monotonic() - started))
 
-    width = max(len(result["role"]) for result in results)
-    print(f"\nSchema fuzzing: seed {args.seed}, {args.max_examples} examples per operation")
+
+def report(results: list[dict], args, seeds: list[int], seconds: int) -> None:
+    width = max(len(r["role"]) for r in [*results, {"role": "total"}])
+    seed_width = max(len(str(seed)) for seed in [*seeds, "seed"])
     print(
-        f"{'role'.ljust(width)}  operations  test cases  stateful scenarios  links covered"
-        "  failures  seconds"
+        f"\nSchema fuzzing: seeds {', '.join(map(str, seeds))}, "
+        f"{args.max_examples} examples per operation"
     )
-    for r in results:
+    print(
+        f"{'seed'.ljust(seed_width)}  {'role'.ljust(width)}  operations  test cases"
+        "  stateful scenarios  links covered  failures  seconds"
+    )
+
+    def row(seed: str, role: str, rows: list[dict], secs: int) -> None:
         print(
-            f"{r['role'].ljust(width)}  {r['operations']:>10}  {r['cases']:>10}  "
-            f"{r['scenarios']:>18}  {r['links']:>13}  {r['failures']:>8}  {r['seconds']:>7}"
+            f"{seed.ljust(seed_width)}  {role.ljust(width)}  "
+            f"{sum(r['operations'] for r in rows):>10}  {sum(r['cases'] for r in rows):>10}  "
+            f"{sum(r['scenarios'] for r in rows):>18}  {sum(r['links'] for r in rows):>13}  "
+            f"{sum(r['failures'] for r in rows):>8}  {secs:>7}"
         )
-    failures = sum(r["failures"] for r in results)
-    print(
-        f"{'total'.ljust(width)}  {sum(r['operations'] for r in results):>10}  "
-        f"{sum(r['cases'] for r in results):>10}  {sum(r['scenarios'] for r in results):>18}  "
-        f"{sum(r['links'] for r in results):>13}  {failures:>8}  "
-        f"{round(time.monotonic() - started):>7}"
-    )
-    print(f"Reports (JUnit, console output and server log per role): {args.out}")
+
+    for seed in seeds:
+        rows = [r for r in results if r["seed"] == seed]
+        for r in rows:
+            row(str(seed), r["role"], [r], r["seconds"])
+        if len(seeds) > 1 and rows:
+            row(str(seed), "total", rows, sum(r["seconds"] for r in rows))
+    row("all", "total", results, seconds)  # seconds: wall clock, runs overlap
+    print(f"Reports (JUnit, console output and server log per seed and role): {args.out}")
     for r in results:
         if r["failures"]:
-            output = (Path(args.out) / r["role"] / "output.txt").read_text()
-            print(f"\n--- {r['role']}: failures (full output in {r['role']}/output.txt)")
-            print(
-                output[output.find("Failures:") :][:3000]
-                if "Failures:" in output
-                else output[-3000:]
-            )
+            path = run_dir(args, r["seed"], r["role"]) / "output.txt"
+            output = path.read_text()
+            print(f"\n--- seed {r['seed']} {r['role']}: failures (full output in {path})")
+            begin = output.rfind("\n", 0, output.find("= FAILURES =")) + 1
+            if "= FAILURES =" not in output:
+                print(output[-3000:])
+            else:
+                end = output.find("= WARNINGS =", begin)
+                section = output[begin : end if end != -1 else None]
+                print(section[:8000] + ("\n[...]" if len(section) > 8000 else ""))
+    if any(r["failures"] for r in results):
+        print(
+            "\nTo replay a failure: serve a fresh copy of the demo world (manage.py seed_demo),"
+            " then .venv/bin/st --config-file <run dir>/schemathesis.toml replay <Test Case ID>"
+            " --url http://127.0.0.1:<port> -H 'Authorization: Bearer <access token>'"
+        )
     failed = sum(1 for r in results if r["failures"])
-    # One line per role, read like a test runner's: a role passes with zero failures.
+    # One line per run, read like a test runner's: a (seed, role) run passes with 0 failures.
     print(f"fuzz: {len(results) - failed} passed, {failed} failed")
-    if failures:
+    if failed:
         raise SystemExit(1)
 
 
