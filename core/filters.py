@@ -43,27 +43,27 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class ChoicesWidget(forms.SelectMultiple):
-    """Several values, repeated (`status=open&status=closed`, as generated clients send a
-    list) or comma-separated (`status=open,closed`), or both at once."""
+def query_terms(data, name: str) -> list[str] | None:
+    """A parameter's terms, repeated (`status=open&status=closed`, as generated clients
+    send a list) or comma-separated (`status=open,closed`) or both; None when absent. A
+    blank term stays, for the field to refuse."""
+    values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",")]
 
+
+class ChoicesWidget(forms.SelectMultiple):
     def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
-        if values == [""]:
-            return [""]  # blank: the filter backend answers 400
-        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+        return query_terms(data, name) or []
 
 
 class RepeatedCSVWidget(BaseCSVWidget, forms.TextInput):
-    """django-filter's comma-separated widget, also taking the value repeated; a blank
-    term stays, for the field to refuse."""
+    """django-filter's comma-separated widget, also taking the value repeated."""
 
     def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        values = [value for value in values if value is not None]
-        if not values:
-            return None
-        return [part.strip() for value in values for part in value.split(",")]
+        return query_terms(data, name)
 
 
 class FilterSetOrdering(django_filters.OrderingFilter):
