@@ -17,7 +17,7 @@ from companies.models import Membership
 from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
 from core.exceptions import FieldError, NotFound
 from core.filters import FilterBackend
-from core.pagination import PageNumberPagination
+from core.pagination import MAX_PAGE_NUMBER, PageNumberPagination
 from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
@@ -28,7 +28,6 @@ Role = Membership.Role
 
 # Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
 EXACT_COUNT_UP_TO = 10_000
-MAX_PAGE_NUMBER = 10_000_000
 
 
 class _BoundedCountPaginator(Paginator):
