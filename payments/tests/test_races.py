@@ -52,7 +52,7 @@ def test_concurrent_duplicates_of_one_donation_charge_once(monkeypatch):
                 {"amount": "10.00", "payment_method": card.pk},
                 HTTP_IDEMPOTENCY_KEY="retry-storm",
             )
-            return response.status_code
+            return response.status_code, response.headers.get("Idempotent-Replayed")
         finally:
             connections.close_all()
 
@@ -61,8 +61,10 @@ def test_concurrent_duplicates_of_one_donation_charge_once(monkeypatch):
         start.set()
         codes = [future.result() for future in futures]
 
-    assert codes.count(201) == 1
-    assert codes.count(409) == 9
+    # One request charges; each duplicate finds it in flight (409) or, on a slow machine,
+    # already answered (its 201 replayed).
+    assert codes.count((201, None)) == 1
+    assert codes.count((409, None)) + codes.count((201, "true")) == 9
     assert len(charges) == 1
     assert Donation.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
