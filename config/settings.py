@@ -140,10 +140,11 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailBackend",
 ]
 
-# django-axes: lock an account, and separately an IP, after repeated wrong passwords.
+# django-axes: after repeated wrong passwords, lock that account from that IP (the pair, so
+# an office behind one NAT is not locked out by one person; IPs are throttled on their own).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -355,12 +356,19 @@ LOGGING = {
 }
 
 # --- Mutirão ------------------------------------------------------------------------------
-# Where demo logins and e-mail links point.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where people reach this server (scheme and host, no trailing slash): links in e-mails and
+# the demo logins. core.checks warns when a production server keeps the default.
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+SITE_URL = env("SITE_URL", default=SITE_URL_DEFAULT).rstrip("/")
+# A front-end's pages, as templates: `{id}` is the order's number, `{token}` the invitation's.
+# Unset, e-mails link to the API's order and to this server's invitation page (core.links).
+FRONTEND_ORDER_URL = env("FRONTEND_ORDER_URL", default="")
+FRONTEND_INVITATION_URL = env("FRONTEND_INVITATION_URL", default="")
+
+# Largest photo upload accepted (a person's, a home's), in bytes.
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- homes ---
-# Largest home photo accepted, in bytes.
-HOMES_PHOTO_MAX_BYTES = env.int("HOMES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 # How long an e-mail invitation to someone without an account stays valid.
 HOMES_INVITATION_DAYS = env.int("HOMES_INVITATION_DAYS", default=14)
 # How long before a task is due its assignee gets a reminder.
