@@ -14,7 +14,10 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["created_at", "updated_at", "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["name", "birth_date", "position", "phone", "language"]}),
+        (
+            _("Profile"),
+            {"fields": ["name", "birth_date", "position", "phone", "photo", "language"]},
+        ),
         (
             _("Status"),
             {"fields": ["is_active", "deactivated_by_owner", "is_staff", "is_superuser", "groups"]},

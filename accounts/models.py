@@ -1,9 +1,20 @@
+import uuid
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+
+
+def user_photo_path(instance: "User", filename: str) -> str:
+    """A fresh random name per upload: the client's file name is not kept (it may say more
+    than the photo), and a replaced photo never stays reachable under the new one's URL."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in {"jpg", "jpeg", "png", "webp", "gif"}:
+        extension = "img"
+    return f"users/photos/{uuid.uuid4().hex}.{extension}"
 
 
 class UserManager(BaseUserManager):
@@ -36,6 +47,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=user_photo_path, null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -170,6 +171,31 @@ def user_deactivate(*, user: User) -> None:
     user.deactivated_by_owner = True
     user.save(update_fields=["is_active", "deactivated_by_owner", "updated_at"])
     sessions_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_disable(*, user: User) -> None:
+    """Someone else (platform staff, or an admin of the only company the person belongs
+    to) turns the account off; every session ends. Logging in does not reopen it: the
+    login says the account is disabled. Callers check who may do it."""
+    User.objects.filter(pk=user.pk).update(
+        is_active=False, deactivated_by_owner=False, updated_at=timezone.now()
+    )
+    user.refresh_from_db(fields=["is_active", "deactivated_by_owner", "updated_at"])
+    sessions_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_set_photo(*, user: User, photo: UploadedFile | None) -> User:
+    """Replace the person's photo (None removes it). The file it replaces is deleted once
+    the change is committed, so a rollback never leaves the row pointing at nothing."""
+    old = user.photo.name if user.photo else None
+    user.photo = photo
+    user.save(update_fields=["photo", "updated_at"])
+    if old and old != user.photo.name:
+        storage = user.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
 
 
 @transaction.atomic

@@ -6,11 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.services import user_register
+from accounts.services import user_disable, user_register, user_update
 from companies.models import Company, Membership, Team
 from core.exceptions import Conflict, FieldError, Forbidden
 
 Role = Membership.Role
+# The User fields a company admin may set for the accounts the company alone manages.
+MEMBER_PROFILE_FIELDS = ("name", "position", "phone", "birth_date")
 COMPANY_EDITABLE_FIELDS = (
     "legal_name",
     "trading_name",
@@ -88,26 +90,74 @@ def company_set_active(*, company: Company, is_active: bool) -> Company:
     return company
 
 
+def _lock_user(user_id: int) -> User:
+    # The person's row is the lock: adding them to a company and a company admin changing
+    # or closing their account take it first, so "belongs to no other company" holds.
+    return User.objects.select_for_update().get(pk=user_id)
+
+
+def _ensure_company_manages_account(user: User, company: Company) -> None:
+    """A company admin changes a person's account (profile, active flag) only when that
+    account is the company's alone: not platform staff, and a member of no other company.
+    Anyone else's account is theirs (or another company's) to change."""
+    if user.is_staff:
+        raise Conflict(
+            _("This person is platform staff; a company cannot change their account."),
+            code="account_is_staff",
+        )
+    if Membership.objects.filter(user=user).exclude(company=company).exists():
+        raise Conflict(
+            _("This person also belongs to another company; only they can change their account."),
+            code="account_shared",
+        )
+
+
+def _member_profile_set(
+    *, user: User, company: Company, profile: dict[str, Any], acting_on_self: bool = False
+) -> User:
+    """Apply the profile fields that change anything (a form that sends the values again
+    is not refused)."""
+    changes = {
+        key: value
+        for key, value in profile.items()
+        if key in MEMBER_PROFILE_FIELDS and getattr(user, key) != value
+    }
+    if not changes:
+        return user
+    if not acting_on_self:
+        _ensure_company_manages_account(user, company)
+    return user_update(user=user, data=changes)
+
+
 @transaction.atomic
 def member_add(
     *,
     company: Company,
     email: str,
     role: str,
-    name: str | None = None,
     password: str | None = None,
+    **profile: Any,
 ) -> Membership:
-    """Add a person to the company: an existing account by e-mail, or a new account."""
+    """Add a person to the company: an existing account by e-mail, or a new account with
+    `name` and `password`. Profile fields (name, position, phone, birth date) are set on a
+    new account, and on an existing one only if the company alone would manage it."""
     company_require_active(company)
     user = User.objects.filter(email=User.objects.normalize_email(email)).first()
     if user is None:
-        if not name or not password:
+        if not profile.get("name") or not password:
             raise FieldError(
                 "email",
                 _("No account has this e-mail; give a name and a first password to create one."),
                 code="unknown_user",
             )
-        user = user_register(email=email, name=name, password=password)
+        user = user_register(email=email, password=password, **profile)
+    else:
+        user = _lock_user(user.pk)
+        if Membership.objects.filter(user=user, company=company).exists():
+            raise Conflict(
+                _("This person is already a member of the company."), code="already_member"
+            )
+        _member_profile_set(user=user, company=company, profile=profile)
     try:
         with transaction.atomic():
             return Membership.objects.create(user=user, company=company, role=role)
@@ -138,6 +188,42 @@ def member_change_role(*, membership: Membership, role: str) -> Membership:
         membership.save(update_fields=["role", "updated_at"])
         if role == Role.REQUESTER:
             _remove_from_teams(membership)
+    return membership
+
+
+@transaction.atomic
+def member_update(*, membership: Membership, actor: User, data: dict[str, Any]) -> Membership:
+    """Change a member's role and, for an account the company alone manages (or the
+    admin's own), their name, position, phone and birth date. All or nothing."""
+    company_require_active(membership.company)
+    profile = {key: data[key] for key in MEMBER_PROFILE_FIELDS if key in data}
+    if profile:
+        membership.user = _member_profile_set(
+            user=_lock_user(membership.user_id),
+            company=membership.company,
+            profile=profile,
+            acting_on_self=membership.user_id == actor.pk,
+        )
+    if "role" in data:
+        membership = member_change_role(membership=membership, role=data["role"])
+    return membership
+
+
+@transaction.atomic
+def member_deactivate(*, membership: Membership, actor: User) -> Membership:
+    """A company admin turns off a member's account: every session ends and logging in
+    does not reopen it. Only for an account the company alone manages (409 otherwise), and
+    not one's own (that is `DELETE users/me`). The membership stays."""
+    company_require_active(membership.company)
+    if membership.user_id == actor.pk:
+        raise Conflict(
+            _("Close your own account with DELETE /api/v1/users/me."), code="own_account"
+        )
+    user = _lock_user(membership.user_id)
+    _ensure_company_manages_account(user, membership.company)
+    if user.is_active or user.deactivated_by_owner:
+        user_disable(user=user)
+    membership.user = user
     return membership
 
 

@@ -9,4 +9,4 @@ class UserFilter(django_filters.FilterSet):
 
     class Meta:
         model = User
-        fields = ["name", "email", "is_active"]
+        fields = ["name", "email", "is_active", "is_staff"]

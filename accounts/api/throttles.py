@@ -21,9 +21,13 @@ class EmailRateThrottle(_ConfiguredRateThrottle):
     """Per e-mail address in the body, whatever IP it comes from (stops spraying one account
     from many addresses)."""
 
+    # Where the address is in the body: ("email",), or ("admin", "email") for a nested one.
+    email_path: tuple[str, ...] = ("email",)
+
     def get_cache_key(self, request, view):
-        data = request.data if isinstance(request.data, dict) else {}
-        email = data.get("email")
+        email = request.data
+        for key in self.email_path:
+            email = email.get(key) if isinstance(email, dict) else None
         if not isinstance(email, str) or not email.strip():
             return None
         ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
@@ -44,3 +48,23 @@ class RegisterIPThrottle(IPRateThrottle):
 
 class RegisterEmailThrottle(EmailRateThrottle):
     scope = "register_email"
+
+
+class _AnonymousOnly:
+    """Counts only requests without a logged-in user (the ones that create an account)."""
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
+
+
+class CompanySignUpIPThrottle(_AnonymousOnly, RegisterIPThrottle):
+    """An anonymous company registration creates its first admin's account, so it shares
+    `auth/register`'s counters: per IP ..."""
+
+
+class CompanySignUpEmailThrottle(_AnonymousOnly, RegisterEmailThrottle):
+    """... and per e-mail of the new account (`admin.email`)."""
+
+    email_path = ("admin", "email")

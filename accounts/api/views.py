@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,12 +11,18 @@ from accounts.api import serializers, throttles
 from accounts.api.filters import UserFilter
 from accounts.api.permissions import IsSelfOrStaff
 from accounts.models import User
+from core.serializers import refuse_body
 
 
-def _session_body(user, pair) -> dict:
+def _session_body(request, user, pair) -> dict:
     return serializers.SessionSerializer(
-        {"access": pair.access, "refresh": pair.refresh, "user": user}
+        {"access": pair.access, "refresh": pair.refresh, "user": user},
+        context={"request": request},
     ).data
+
+
+def _user_body(request, user) -> dict:
+    return serializers.UserSerializer(user, context={"request": request}).data
 
 
 class RegisterView(APIView):
@@ -34,7 +41,7 @@ class RegisterView(APIView):
         payload = serializers.RegisterSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_register(**payload.validated_data)
-        return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(_user_body(request, user), status=status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
@@ -53,7 +60,7 @@ class LoginView(APIView):
         payload = serializers.LoginSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user, pair = services.session_login(request=request._request, **payload.validated_data)
-        return Response(_session_body(user, pair))
+        return Response(_session_body(request, user, pair))
 
 
 class RefreshView(APIView):
@@ -90,13 +97,20 @@ class LogoutAllView(APIView):
 
     @extend_schema(tags=["auth"], request=None, responses={204: None})
     def post(self, request):
+        refuse_body(request)
         services.sessions_revoke_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["users"])
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """People: staff see everyone, company admins their members, everyone themselves."""
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People: staff see everyone, company admins their members, everyone themselves.
+    Only the person (or staff) changes or deactivates an account here; company admins
+    manage their members' accounts under companies/{id}/members."""
 
     queryset = User.objects.none()  # for the schema; get_queryset() scopes to the user
 
@@ -116,10 +130,24 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = self.get_object()
         return self._update(user, request)
 
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Deactivates the account and ends its sessions. Your own: logging in "
+        "reopens it. Someone else's (staff only): it stays closed.",
+    )
+    def destroy(self, request, pk=None):
+        user = self.get_object()
+        if user.pk == request.user.pk:
+            services.user_deactivate(user=user)
+        else:
+            services.user_disable(user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(responses=serializers.UserSerializer)
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
-        return Response(serializers.UserSerializer(request.user).data)
+        return Response(_user_body(request, request.user))
 
     @extend_schema(request=serializers.UserUpdateSerializer, responses=serializers.UserSerializer)
     @me.mapping.patch
@@ -142,8 +170,33 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         pair = services.user_change_password(user=request.user, **payload.validated_data)
         return Response(serializers.TokenPairSerializer(pair).data)
 
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": serializers.UserPhotoSerializer},
+        responses=serializers.UserSerializer,
+        description="Upload your photo (multipart/form-data, field `photo`).",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: serializers.UserSerializer})
+    @action(
+        detail=False,
+        methods=["put", "delete"],
+        url_path="me/photo",
+        parser_classes=[MultiPartParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def me_photo(self, request):
+        """Set your photo (PUT, multipart) or remove it (DELETE)."""
+        photo = None
+        if request.method == "PUT":
+            payload = serializers.UserPhotoSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            photo = payload.validated_data["photo"]
+        user = services.user_set_photo(user=request.user, photo=photo)
+        return Response(_user_body(request, user))
+
     def _update(self, user, request):
         payload = serializers.UserUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         user = services.user_update(user=user, data=payload.validated_data)
-        return Response(serializers.UserSerializer(user).data)
+        return Response(_user_body(request, user))

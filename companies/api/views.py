@@ -4,12 +4,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.api.throttles import CompanySignUpEmailThrottle, CompanySignUpIPThrottle
 from accounts.selectors import user_get_visible_to
 from companies import selectors, services
 from companies.api import serializers
 from companies.api.filters import CompanyFilter
 from companies.api.permissions import CompanyRolePermission
 from companies.models import Company, Membership, Team
+from core.serializers import refuse_body
 
 Role = Membership.Role
 
@@ -39,6 +41,12 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action == "create":
             return [AllowAny()]
         return super().get_permissions()
+
+    def get_throttles(self):
+        # An anonymous registration creates an account: auth/register's limits apply.
+        if self.action == "create":
+            return [CompanySignUpIPThrottle(), CompanySignUpEmailThrottle()]
+        return super().get_throttles()
 
     def get_queryset(self):
         return selectors.company_list_visible_to(self.request.user)
@@ -75,14 +83,18 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         """Platform staff only."""
-        company = services.company_set_active(company=self.get_object(), is_active=True)
+        company = self.get_object()
+        refuse_body(request)
+        company = services.company_set_active(company=company, is_active=True)
         return Response(serializers.CompanySerializer(company).data)
 
     @extend_schema(request=None, responses=serializers.CompanySerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         """Platform staff only."""
-        company = services.company_set_active(company=self.get_object(), is_active=False)
+        company = self.get_object()
+        refuse_body(request)
+        company = services.company_set_active(company=company, is_active=False)
         return Response(serializers.CompanySerializer(company).data)
 
 
@@ -112,6 +124,7 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         "create": {Role.ADMIN},
         "partial_update": {Role.ADMIN},
         "destroy": {Role.ADMIN},
+        "deactivate": {Role.ADMIN},
     }
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
@@ -136,22 +149,32 @@ class MemberViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
         payload = serializers.MemberAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership = services.member_add(company=company, **payload.validated_data)
-        return Response(
-            serializers.CompanyMemberSerializer(membership).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=serializers.MemberRoleSerializer, responses=serializers.CompanyMemberSerializer
+        request=serializers.CompanyMemberUpdateSerializer,
+        responses=serializers.CompanyMemberSerializer,
     )
     def partial_update(self, request, company_id=None, user_id=None):
+        """The member's role; and name, position, phone and birth date of an account the
+        company alone manages (409 `account_shared` / `account_is_staff` otherwise)."""
         membership = selectors.member_get(self.get_company(), user_id)
-        payload = serializers.MemberRoleSerializer(data=request.data, partial=True)
+        payload = serializers.CompanyMemberUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        if "role" in payload.validated_data:  # a PATCH without it changes nothing
-            membership = services.member_change_role(
-                membership=membership, **payload.validated_data
-            )
-        return Response(serializers.CompanyMemberSerializer(membership).data)
+        membership = services.member_update(
+            membership=membership, actor=request.user, data=payload.validated_data
+        )
+        return Response(self.get_serializer(membership).data)
+
+    @extend_schema(request=None, responses=serializers.CompanyMemberSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, company_id=None, user_id=None):
+        """Turn off the member's account (sessions end; logging in does not reopen it).
+        Only for an account that belongs to no other company and is not staff (else 409)."""
+        membership = selectors.member_get(self.get_company(), user_id)
+        refuse_body(request)
+        membership = services.member_deactivate(membership=membership, actor=request.user)
+        return Response(self.get_serializer(membership).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request, company_id=None, user_id=None):

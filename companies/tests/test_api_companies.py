@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from validate_docbr import CNPJ
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -79,8 +80,15 @@ def test_registration_cannot_activate_itself(api_client):
         "/api/v1/companies", {**NEW_COMPANY, "admin": FIRST_ADMIN, "is_active": True}
     )
 
-    assert response.status_code == 201
-    assert Company.objects.get().is_active is False
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "is_active": [
+            "This field cannot be set here; a new company starts inactive until platform "
+            "staff activate it."
+        ]
+    }
+    assert not Company.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_members_list_only_their_companies_and_staff_all(
@@ -99,18 +107,39 @@ def test_another_companys_detail_is_404(client_for, tenant, other_tenant):
     assert response.status_code == 404
 
 
-def test_admin_edits_the_company_but_not_its_cnpj_or_status(client_for, tenant):
+def test_admin_edits_the_company(client_for, tenant):
     company = tenant.company
+
     response = client_for(tenant.admin).patch(
-        f"/api/v1/companies/{company.id}",
-        {"trading_name": "Renamed", "cnpj": "11222333000181", "is_active": False},
+        f"/api/v1/companies/{company.id}", {"trading_name": "Renamed"}
     )
 
     assert response.status_code == 200
+    assert response.data["trading_name"] == "Renamed"
     company.refresh_from_db()
     assert company.trading_name == "Renamed"
-    assert company.is_active is True
-    assert company.cnpj != "11222333000181"
+
+
+@pytest.mark.parametrize("status_field", ["is_active", "active"])
+def test_admin_edits_the_company_but_not_its_cnpj_or_status(client_for, tenant, status_field):
+    company = tenant.company
+    before = (company.trading_name, company.cnpj)
+
+    response = client_for(tenant.admin).patch(
+        f"/api/v1/companies/{company.id}",
+        {"trading_name": "Renamed", "cnpj": "11222333000181", status_field: False},
+    )
+
+    assert response.status_code == 400
+    errors = response.data["errors"]
+    assert set(errors) == {"cnpj", status_field}
+    assert errors["cnpj"] == [
+        "This field cannot be set here; the CNPJ is fixed when the company is registered."
+    ]
+    assert "DELETE /api/v1/companies/{id}" in errors[status_field][0]
+    assert "/deactivate" in errors[status_field][0]
+    company.refresh_from_db()
+    assert (company.trading_name, company.cnpj, company.is_active) == (*before, True)
 
 
 @pytest.mark.parametrize("role", ["agent", "requester"])
@@ -215,3 +244,62 @@ def test_company_admin_cannot_edit_a_members_profile(client_for, tenant):
     assert response.status_code == 403
     tenant.agent.refresh_from_db()
     assert tenant.agent.name != "Renamed"
+
+
+# --- sign-up throttle ------------------------------------------------------------------------
+
+
+def _registration(n: int) -> dict:
+    return {
+        **NEW_COMPANY,
+        "cnpj": CNPJ().generate(),
+        "support_email": f"support{n}@nova.example",
+        "admin": {**FIRST_ADMIN, "email": f"founder{n}@nova.example"},
+    }
+
+
+def test_anonymous_registrations_share_the_sign_up_limit_per_address(api_client):
+    # given: the sign-up limit per address (10 an hour)
+    responses = [api_client.post("/api/v1/companies", _registration(n)) for n in range(11)]
+
+    # then: the 11th is refused and creates neither a company nor an account
+    assert [r.status_code for r in responses] == [201] * 10 + [429]
+    assert responses[-1].data["code"] == "throttled"
+    assert int(responses[-1]["Retry-After"]) > 0
+    assert Company.objects.count() == 10
+    assert not User.objects.filter(email="founder10@nova.example").exists()
+
+
+def test_auth_register_and_company_registration_count_together(api_client):
+    for n in range(10):
+        api_client.post(
+            "/api/v1/auth/register",
+            {"email": f"p{n}@example.com", "password": FIRST_ADMIN["password"], "name": "P"},
+        )
+
+    response = api_client.post("/api/v1/companies", _registration(99))
+
+    assert response.status_code == 429
+    assert not Company.objects.exists()
+    assert not User.objects.filter(email="founder99@nova.example").exists()
+
+
+def test_the_sign_up_limit_per_email_covers_the_first_admin(api_client):
+    # given: one e-mail tried from many addresses (5 an hour per e-mail)
+    body = {**NEW_COMPANY, "admin": {**FIRST_ADMIN, "password": "short"}}
+    codes = [
+        api_client.post("/api/v1/companies", body, REMOTE_ADDR=f"192.0.2.{n}").status_code
+        for n in range(6)
+    ]
+
+    assert codes == [400] * 5 + [429]
+    assert not Company.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_a_logged_in_founder_is_not_counted_as_a_sign_up(client_for, user):
+    client = client_for(user)
+
+    codes = [client.post("/api/v1/companies", _registration(n)).status_code for n in range(11)]
+
+    assert codes == [201] * 11

@@ -85,6 +85,9 @@ REQUESTS = {
         ),
         ("delete", f"/api/v1/companies/{w['company'].pk}/members/{w['member'].pk}", None),
     ],
+    "`POST members/{user_id}/deactivate`": lambda w: [
+        ("post", f"/api/v1/companies/{w['company'].pk}/members/{w['member'].pk}/deactivate", None),
+    ],
     "`GET companies/{id}/teams`, `GET teams/{id}`": lambda w: [
         ("get", f"/api/v1/companies/{w['company'].pk}/teams", None),
         ("get", f"/api/v1/teams/{w['team'].pk}", None),
@@ -95,6 +98,10 @@ REQUESTS = {
         ("delete", f"/api/v1/teams/{w['team'].pk}", None),
     ],
     "`GET users`": lambda w: [("get", "/api/v1/users", None)],
+    "`PATCH`, `DELETE users/{id}` (another person; DELETE deactivates)": lambda w: [
+        ("patch", f"/api/v1/users/{w['member'].pk}", {"position": "Analista"}),
+        ("delete", f"/api/v1/users/{w['member'].pk}", None),
+    ],
 }
 
 CELLS = _table()
