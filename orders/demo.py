@@ -6,6 +6,7 @@ from accounts.models import User
 from companies.models import Company, Team
 from core.demo import DemoLogin
 from orders.models import Message, Order, OrderEvent
+from orders.services import event_changes
 
 Status, Kind = Order.Status, OrderEvent.Kind
 
@@ -90,13 +91,29 @@ def create_demo_data() -> list[DemoLogin]:
             solution="Cabo trocado e equipamento testado." if status == Status.CLOSED else "",
         )
         Order.objects.filter(pk=order.pk).update(created_at=created)
-        OrderEvent.objects.create(order=order, actor=who, kind=Kind.CREATED)
+        OrderEvent.objects.create(
+            order=order, actor=who, kind=Kind.CREATED, data={"channel": order.channel}
+        )
         if status != Status.OPEN:
-            OrderEvent.objects.create(order=order, actor=tech, kind=Kind.TAKEN)
+            OrderEvent.objects.create(
+                order=order,
+                actor=tech,
+                kind=Kind.TAKEN,
+                data=event_changes(
+                    status=(Status.OPEN, Status.IN_PROGRESS), assignee=(None, tech.pk)
+                ),
+            )
             Message.objects.create(order=order, author=tech, body="Estou a caminho.")
             Message.objects.create(
                 order=order, author=tech, body="Peça reserva no almoxarifado.", is_internal=True
             )
         if status == Status.CLOSED:
-            OrderEvent.objects.create(order=order, actor=tech, kind=Kind.CLOSED)
+            OrderEvent.objects.create(
+                order=order,
+                actor=tech,
+                kind=Kind.CLOSED,
+                data=event_changes(
+                    status=(Status.IN_PROGRESS, Status.CLOSED), solution=("", order.solution)
+                ),
+            )
     return []

@@ -149,6 +149,9 @@ class Message(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The subject its author gave a reply (the e-mail's subject, after the order's tag);
+    # empty: the order's usual subject.
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"))
     is_internal = models.BooleanField(_("internal note"), default=False)
     channel = models.CharField(

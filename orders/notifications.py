@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.conf import settings
-
 from accounts.models import User
 from companies.models import Membership
 from orders.email.compose import order_event_email
@@ -19,9 +17,15 @@ from orders.models import Message, Order, OrderEvent
 Kind = OrderEvent.Kind
 
 
-def order_subject(order: Order) -> str:
-    """`[#<id>] <title>`: the token lets replies by e-mail find their order."""
-    return f"[#{order.pk}] {order.title}"
+def order_subject(order: Order, message: Message | None = None) -> str:
+    """`[#<id>] <title>`: the token lets replies by e-mail find their order. A message
+    that carries its own subject replaces the title; the order's token stays in front
+    (any copy of it the author wrote is dropped, so it is the first token a reply shows)."""
+    token = f"[#{order.pk}]"
+    own = message.subject if message is not None else ""
+    if own:
+        own = " ".join(own.replace(token, " ").split())
+    return f"{token} {own or order.title}"
 
 
 # Within `people_read_once()` (a batch of inbound e-mails, one transaction), the people of
@@ -104,8 +108,7 @@ def notify(
             event=event,
             message=message,
             recipient=recipient,
-            subject=order_subject(order),
-            site_url=settings.SITE_URL,
+            subject=order_subject(order, message),
         )
         order_email_enqueue(
             order=order,

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ PDF_MAX_ROWS = 5000
 
 COLUMNS = (
     "id",
-    "company__trading_name",
+    "company_name",
     "title",
     "status",
     "priority",
@@ -42,7 +42,40 @@ COLUMNS = (
     "created_at",
     "taken_at",
     "closed_at",
+    "site_address",
+    "description",
+    "solution",
 )
+
+# Columns that are not a field: the company's name as the API shows it (its trading
+# name, else its legal name).
+EXPRESSIONS = {
+    "company_name": Coalesce(
+        NullIf(F("company__trading_name"), Value("")),
+        F("company__legal_name"),
+        output_field=CharField(),
+    ),
+}
+
+
+# The columns that fit on a landscape A4 page (277 mm between the margins), with their
+# widths in millimetres; the requester and the time taken are left to CSV and XLSX.
+PDF_COLUMNS = (
+    ("id", 12),
+    ("company_name", 22),
+    ("title", 34),
+    ("description", 34),
+    ("equipment", 17),
+    ("site_address", 24),
+    ("status", 16),
+    ("priority", 15),
+    ("team__name", 17),
+    ("assignee__name", 22),
+    ("created_at", 16),
+    ("closed_at", 16),
+    ("solution", 32),
+)
+PDF_LONG_TEXTS = ("description", "solution")
 
 
 def _headers() -> list[str]:
@@ -59,6 +92,9 @@ def _headers() -> list[str]:
         _("Created at"),
         _("Taken at"),
         _("Closed at"),
+        _("Site address"),
+        _("Description"),
+        _("Solution"),
     ]
 
 
@@ -74,7 +110,8 @@ def report_rows(orders: QuerySet[Order]) -> Iterator[list[str]]:
     """Plain rows (labels translated, times in ISO 8601 UTC) straight from a cursor."""
     labels = _labels()
     positions = {name: COLUMNS.index(name) for name in labels}
-    for values in orders.values_list(*COLUMNS).iterator(chunk_size=ITERATOR_CHUNK):
+    selected = [EXPRESSIONS.get(name, name) for name in COLUMNS]
+    for values in orders.values_list(*selected).iterator(chunk_size=ITERATOR_CHUNK):
         row = ["" if value is None else value for value in values]
         for name, position in positions.items():
             row[position] = labels[name].get(row[position], row[position])
@@ -133,7 +170,7 @@ def _copy_select(orders: QuerySet[Order]) -> tuple[str, tuple]:
                 output_field=TextField(),
             )
         else:
-            cell = F(name)
+            cell = EXPRESSIONS.get(name, F(name))
         cells[f"c{position}"] = _text(cell)
     return orders.values(**cells).query.sql_with_params()
 
@@ -257,7 +294,7 @@ def pdf_response(orders: QuerySet[Order]) -> FileResponse:
 
     styles = getSampleStyleSheet()
     cell = styles["BodyText"].clone("cell", fontSize=7, leading=8)
-    shown = (0, 1, 2, 3, 4, 5, 6, 8, 9, 11)  # the columns that fit on a landscape page
+    shown = [COLUMNS.index(name) for name, _width in PDF_COLUMNS]
     headers = _headers()
     data = [[Paragraph(f"<b>{headers[i]}</b>", cell) for i in shown]]
     total = 0
@@ -279,18 +316,7 @@ def pdf_response(orders: QuerySet[Order]) -> FileResponse:
     table = LongTable(
         data,
         repeatRows=1,
-        colWidths=[
-            14 * mm,
-            30 * mm,
-            62 * mm,
-            20 * mm,
-            18 * mm,
-            20 * mm,
-            26 * mm,
-            28 * mm,
-            26 * mm,
-            26 * mm,
-        ],
+        colWidths=[width * mm for _name, width in PDF_COLUMNS],
     )
     table.setStyle(
         TableStyle(
@@ -326,6 +352,8 @@ def pdf_response(orders: QuerySet[Order]) -> FileResponse:
 def _pdf_cell(row: list[str], index: int) -> str:
     if COLUMNS[index].endswith("_at"):
         return row[index][:16].replace("T", " ")  # minutes are enough on paper
+    if COLUMNS[index] in PDF_LONG_TEXTS:
+        return row[index][:300]
     return row[index][:80]
 
 

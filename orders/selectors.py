@@ -54,6 +54,12 @@ def order_scopes(user: User) -> list[Q]:
     return [Q(company_id__in=company_ids) | Q(requester=user)]
 
 
+def orders_of_person(person: User) -> Q:
+    """A person's orders (`users/{id}/orders`): the ones they requested and the ones
+    assigned to them, whatever their role; to be read within what the viewer sees."""
+    return Q(requester=person) | Q(assignee=person)
+
+
 def order_list_visible_to(user: User) -> QuerySet[Order]:
     """Every order the user may see (`order_scopes`). Related rows a list shows are joined
     in the same query."""
@@ -131,7 +137,11 @@ class OrderListQuery:
     def __init__(self, parts: list[QuerySet[Order]]):
         self.parts = parts
         self.keys = _order_keys(parts[0].query.order_by or Order._meta.ordering)
-        self.conditions = _conditions(parts) if connection.vendor == "postgresql" else None
+        self.conditions = (
+            _conditions(parts)
+            if connection.vendor == "postgresql" and self.keys is not None
+            else None
+        )
 
     def count(self, bound: int) -> tuple[int, bool]:
         if self.conditions is None:
@@ -184,10 +194,14 @@ class OrderListQuery:
         )
 
 
-def _order_keys(ordering) -> list[str]:
-    """The list's ORDER BY terms (`-created_at`, `id`) as `"column" DESC` SQL."""
+def _order_keys(ordering) -> list[str] | None:
+    """The list's ORDER BY terms (`-created_at`, `id`) as `"column" DESC` SQL; None when
+    one is not a column of the orders table (a technician's name), for which the ORM
+    writes the SQL with its join."""
     keys = []
     for name in ordering:
+        if not isinstance(name, str) or "__" in name:
+            return None
         field = name.lstrip("-")
         column = "id" if field == "pk" else Order._meta.get_field(field).column
         keys.append(f'"{column}" {"DESC" if name.startswith("-") else "ASC"}')

@@ -68,6 +68,16 @@ def _record(
     return event
 
 
+def event_changes(**values: tuple[Any, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """An event's `data` for what changed: `{"changes": {field: {"from": old, "to": new}}}`,
+    fields that kept their value left out. People and teams are ids (None: nobody)."""
+    return {
+        "changes": {
+            name: {"from": old, "to": new} for name, (old, new) in values.items() if old != new
+        }
+    }
+
+
 def _check_agent(company: Company, user: User, field: str) -> None:
     is_agent = Membership.objects.filter(company=company, user=user, role__in=STAFF_ROLES).exists()
     if not is_agent:
@@ -144,11 +154,15 @@ def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
         if key in data and getattr(order, key) != data[key]
     }
     if changed:
+        before = {key: getattr(order, key) for key in changed}
         for key, value in changed.items():
             setattr(order, key, value)
         order.save(update_fields=[*changed, "updated_at"])
         OrderEvent.objects.create(
-            order=order, actor=actor, kind=Kind.UPDATED, data={"fields": sorted(changed)}
+            order=order,
+            actor=actor,
+            kind=Kind.UPDATED,
+            data=event_changes(**{key: (before[key], value) for key, value in changed.items()}),
         )
     return order
 
@@ -166,6 +180,7 @@ def order_take(*, order: Order, agent: User) -> Order:
     of many agents taking at once exactly one changes the row; the rest get 409."""
     company_require_active(order.company)
     now = timezone.now()
+    previous_assignee = order.assignee_id  # an open order has none
     taken = Order.objects.filter(pk=order.pk, status=Status.OPEN).update(
         status=Status.IN_PROGRESS, assignee=agent, taken_at=now, updated_at=now
     )
@@ -174,30 +189,48 @@ def order_take(*, order: Order, agent: User) -> Order:
     )
     if not taken:
         raise _refuse_transition(order, _("take"))
-    _record(order, agent, Kind.TAKEN)
+    _record(
+        order,
+        agent,
+        Kind.TAKEN,
+        event_changes(
+            status=(Status.OPEN, Status.IN_PROGRESS), assignee=(previous_assignee, agent.pk)
+        ),
+    )
     return order
 
 
 @transaction.atomic
 def order_assign(*, order: Order, actor: User, assignee: User) -> Order:
-    """Give an open or in-progress order to an agent of its company (admin or team lead)."""
+    """Give an open or in-progress order to an agent of its company (admin or team lead).
+    Giving it to the technician who already has it changes nothing and records nothing."""
     order = _lock(order)
     company_require_active(order.company)
     if order.status == Status.CLOSED:
         raise _refuse_transition(order, _("assign"))
     _check_agent(order.company, assignee, "assignee")
-    previous = order.assignee_id
+    if order.assignee_id == assignee.pk and order.status == Status.IN_PROGRESS:
+        return order
+    previous_assignee, previous_status = order.assignee_id, order.status
     order.assignee = assignee
     order.status = Status.IN_PROGRESS
     order.taken_at = order.taken_at or timezone.now()
     order.save(update_fields=["assignee", "status", "taken_at", "updated_at"])
-    _record(order, actor, Kind.ASSIGNED, {"from": previous, "to": assignee.pk})
+    _record(
+        order,
+        actor,
+        Kind.ASSIGNED,
+        event_changes(
+            status=(previous_status, order.status), assignee=(previous_assignee, assignee.pk)
+        ),
+    )
     return order
 
 
 @transaction.atomic
 def order_release(*, order: Order, actor: User) -> Order:
-    """Put an in-progress order back in the open queue, without a technician."""
+    """Put an in-progress order back in the open queue, without a technician; it is no
+    longer taken (`taken_at` is cleared, and set again by whoever takes it next)."""
     order = _lock(order)
     company_require_active(order.company)
     if order.status != Status.IN_PROGRESS:
@@ -205,8 +238,14 @@ def order_release(*, order: Order, actor: User) -> Order:
     previous = order.assignee_id
     order.assignee = None
     order.status = Status.OPEN
-    order.save(update_fields=["assignee", "status", "updated_at"])
-    _record(order, actor, Kind.RELEASED, {"from": previous})
+    order.taken_at = None
+    order.save(update_fields=["assignee", "status", "taken_at", "updated_at"])
+    _record(
+        order,
+        actor,
+        Kind.RELEASED,
+        event_changes(status=(Status.IN_PROGRESS, Status.OPEN), assignee=(previous, None)),
+    )
     return order
 
 
@@ -220,31 +259,49 @@ def order_close(*, order: Order, actor: User, solution: str) -> Order:
     company_require_active(order.company)
     if order.status == Status.CLOSED:
         raise _refuse_transition(order, _("close"))
+    previous_status, previous_solution = order.status, order.solution
     order.status = Status.CLOSED
     order.solution = solution
     order.closed_at = timezone.now()
     order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
-    _record(order, actor, Kind.CLOSED)
+    _record(
+        order,
+        actor,
+        Kind.CLOSED,
+        event_changes(
+            status=(previous_status, Status.CLOSED), solution=(previous_solution, solution)
+        ),
+    )
     return order
 
 
 @transaction.atomic
 def order_reopen(*, order: Order, actor: User) -> Order:
-    """Reopen a closed order. It goes back to its technician if it had one."""
+    """Reopen a closed order. It goes back to its technician if it had one. The solution
+    no longer holds: it is emptied, and kept in the timeline as the reopen event's old
+    value."""
     order = _lock(order)
     company_require_active(order.company)
     if order.status != Status.CLOSED:
         raise _refuse_transition(order, _("reopen"))
+    previous_solution = order.solution
     order.status = Status.IN_PROGRESS if order.assignee_id else Status.OPEN
+    order.solution = ""
     order.closed_at = None
-    order.save(update_fields=["status", "closed_at", "updated_at"])
-    _record(order, actor, Kind.REOPENED)
+    order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
+    _record(
+        order,
+        actor,
+        Kind.REOPENED,
+        event_changes(status=(Status.CLOSED, order.status), solution=(previous_solution, "")),
+    )
     return order
 
 
 @transaction.atomic
 def order_redirect(*, order: Order, actor: User, team: Team) -> Order:
-    """Move an order to another team of its company; it waits there for a technician."""
+    """Move an order to another team of its company; it waits there for a technician,
+    open and not taken (`taken_at` cleared)."""
     order = _lock(order)
     company_require_active(order.company)
     if order.status == Status.CLOSED:
@@ -252,16 +309,25 @@ def order_redirect(*, order: Order, actor: User, team: Team) -> Order:
     _check_team(order.company, team)
     if team.pk == order.team_id:
         raise FieldError("team", _("The order is already with this team."))
-    previous_team, previous_assignee = order.team_id, order.assignee_id
+    previous_team, previous_assignee, previous_status = (
+        order.team_id,
+        order.assignee_id,
+        order.status,
+    )
     order.team = team
     order.assignee = None
     order.status = Status.OPEN
-    order.save(update_fields=["team", "assignee", "status", "updated_at"])
+    order.taken_at = None
+    order.save(update_fields=["team", "assignee", "status", "taken_at", "updated_at"])
     _record(
         order,
         actor,
         Kind.REDIRECTED,
-        {"team_from": previous_team, "team_to": team.pk, "assignee_from": previous_assignee},
+        event_changes(
+            status=(previous_status, Status.OPEN),
+            team=(previous_team, team.pk),
+            assignee=(previous_assignee, None),
+        ),
     )
     return order
 
@@ -278,7 +344,7 @@ def order_set_priority(*, order: Order, actor: User, priority: str) -> Order:
         order.priority = priority
         order.save(update_fields=["priority", "updated_at"])
         order.refresh_from_db(fields=["priority_rank"])
-        _record(order, actor, Kind.PRIORITY_CHANGED, {"from": previous, "to": priority})
+        _record(order, actor, Kind.PRIORITY_CHANGED, event_changes(priority=(previous, priority)))
     return order
 
 
@@ -289,22 +355,33 @@ def message_add(
     author: User,
     body: str,
     is_internal: bool = False,
+    subject: str = "",
     channel: str = Message.Channel.API,
     notify: bool = True,
 ) -> Message:
     """Add a reply (e-mailed to the other side) or an internal note (only the company's
-    agents and admins write and read those). `notify=False` writes no e-mail (an
-    auto-reply received by e-mail is kept on the order but announced to nobody)."""
+    agents and admins write and read those). `subject` (one line, checked by the caller)
+    is the e-mail's subject after the order's `[#id]` tag, instead of the order's title.
+    `notify=False` writes no e-mail (an auto-reply received by e-mail is kept on the order
+    but announced to nobody)."""
     body = (body or "").strip()
     if not body:
         raise FieldError("body", _("Write something."))
+    subject = " ".join(subject.split())  # a header is one line, whoever calls
     if is_internal and not order_roles(author, order) & {"staff", "admin", "agent"}:
         raise Forbidden(
             _("Only agents and admins write internal notes."), code="internal_forbidden"
         )
     company_require_active(order.company)
     message = insert(
-        Message(order=order, author=author, body=body, is_internal=is_internal, channel=channel)
+        Message(
+            order=order,
+            author=author,
+            subject=subject,
+            body=body,
+            is_internal=is_internal,
+            channel=channel,
+        )
     )
     update_columns(order, ["updated_at"])
     _record(

@@ -1,7 +1,24 @@
 import django_filters
+from django.db.models import F
 
 from core.filters import ChoicesFilter, FilterSet, FilterSetOrdering, IdFilter, IsoDateTimeFilter
 from orders.models import Order
+
+
+class OrderOrdering(FilterSetOrdering):
+    """`assignee` sorts by the technician's name, unassigned orders last either way (the
+    databases disagree on where NULLs go)."""
+
+    BY_NAME = {"assignee": "assignee__name"}
+
+    def get_ordering_value(self, param):
+        name = param.lstrip("-")
+        if name in self.BY_NAME:
+            field = F(self.BY_NAME[name])
+            if param.startswith("-"):
+                return field.desc(nulls_last=True)
+            return field.asc(nulls_last=True)
+        return super().get_ordering_value(param)
 
 
 class OrderFilter(FilterSet):
@@ -15,15 +32,20 @@ class OrderFilter(FilterSet):
     company = IdFilter(field_name="company_id")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    ordering = FilterSetOrdering(
+    ordering = OrderOrdering(
         fields=(
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),
             ("priority_rank", "priority"),
             ("status", "status"),
+            ("title", "title"),
+            ("assignee__name", "assignee"),
             ("id", "id"),
         ),
-        help_text="created_at, updated_at, priority (urgent first with -priority), status, id",
+        help_text=(
+            "created_at, updated_at, priority (urgent first with -priority), status, title, "
+            "assignee (by name, unassigned last), id"
+        ),
     )
 
     class Meta:

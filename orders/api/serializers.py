@@ -1,4 +1,7 @@
+import unicodedata
+
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -7,6 +10,7 @@ from accounts.models import User
 from companies.models import Company, Team
 from core.fields import StrictBooleanField
 from core.rows import iso
+from core.serializers import InputSerializer
 from orders.models import InboundAttachment, Message, Order, OrderEvent
 
 
@@ -153,9 +157,23 @@ class OrderSerializer(_OrderBaseSerializer):
         read_only_fields = fields
 
 
-class OrderCreateSerializer(serializers.Serializer):
+# Where each field an order's body may not set is changed instead.
+ORDER_ELSEWHERE = {
+    "status": _(
+        "change it with POST /api/v1/orders/{id}/take, /assign, /release, /close or /reopen."
+    ),
+    "assignee": _("change it with POST /api/v1/orders/{id}/assign (or /take, /release)."),
+    "priority": _("change it with POST /api/v1/orders/{id}/priority."),
+    "team": _("change it with POST /api/v1/orders/{id}/redirect."),
+    "solution": _("set it with POST /api/v1/orders/{id}/close."),
+}
+
+
+class OrderCreateSerializer(InputSerializer):
     """The company and team must be ones the requester can see; status, assignee and
-    solution are never taken from the body."""
+    solution are refused (400), with a pointer to the action that sets each."""
+
+    elsewhere = ORDER_ELSEWHERE
 
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
     team = serializers.PrimaryKeyRelatedField(
@@ -180,14 +198,19 @@ class OrderCreateSerializer(serializers.Serializer):
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
 
 
-class OrderUpdateSerializer(serializers.Serializer):
+class OrderUpdateSerializer(InputSerializer):
+    """What the order is about; status, assignee, priority, team and solution are refused
+    (400), with a pointer to the action that changes each."""
+
+    elsewhere = ORDER_ELSEWHERE
+
     equipment = serializers.ChoiceField(choices=Order.Equipment.choices, required=False)
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     site_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(InputSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
 
     def __init__(self, *args, people=None, **kwargs):
@@ -195,11 +218,11 @@ class AssignSerializer(serializers.Serializer):
         self.fields["assignee"].queryset = people if people is not None else User.objects.none()
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(InputSerializer):
     solution = serializers.CharField(max_length=20000)
 
 
-class RedirectSerializer(serializers.Serializer):
+class RedirectSerializer(InputSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
 
     def __init__(self, *args, teams=None, **kwargs):
@@ -207,7 +230,7 @@ class RedirectSerializer(serializers.Serializer):
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
 
 
-class PrioritySerializer(serializers.Serializer):
+class PrioritySerializer(InputSerializer):
     priority = serializers.ChoiceField(choices=Order.Priority.choices)
 
 
@@ -235,13 +258,32 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """`subject`: the one its author gave a reply, or the subject of the e-mail it came in;
+    empty when it went out with the order's usual subject."""
+
     author = OrderPersonSerializer(read_only=True, allow_null=True)
+    subject = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "author", "body", "is_internal", "channel", "attachments", "created_at"]
+        fields = [
+            "id",
+            "author",
+            "subject",
+            "body",
+            "is_internal",
+            "channel",
+            "attachments",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    def get_subject(self, message: Message) -> str:
+        if message.subject or message.channel != Message.Channel.EMAIL:
+            return message.subject
+        email = getattr(message, "inbound_email", None)
+        return email.subject if email is not None else ""
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, message: Message) -> list[dict]:
@@ -251,9 +293,39 @@ class MessageSerializer(serializers.ModelSerializer):
         return AttachmentSerializer(email.attachments.all(), many=True, context=self.context).data
 
 
-class MessageCreateSerializer(serializers.Serializer):
+MESSAGE_SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
+
+
+class SubjectField(serializers.CharField):
+    """One line of text for a Subject header: stripped; a line break or any other control
+    character is refused (it would let the sender write headers of their own)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MESSAGE_SUBJECT_MAX_LENGTH)
+        kwargs.setdefault("trim_whitespace", False)  # checked whole first, stripped after
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+            raise serializers.ValidationError(
+                _("The subject must be one line, without control characters."),
+                code="invalid_subject",
+            )
+        return value.strip()
+
+
+class MessageCreateSerializer(InputSerializer):
     body = serializers.CharField(max_length=50000)
     is_internal = StrictBooleanField(default=False)
+    subject = SubjectField(
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "The e-mail's subject for this reply, one line; the order's `[#id]` tag is kept "
+            "in front. Leave out for the order's usual subject."
+        ),
+    )
 
 
 class OrderEventSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_
 from core.exceptions import FieldError, NotFound
 from core.filters import FilterBackend
 from core.pagination import MAX_PAGE_NUMBER, PageNumberPagination
+from core.serializers import refuse_body
 from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
@@ -25,6 +26,10 @@ from orders.api.permissions import OrderRolePermission
 from orders.models import Order
 
 Role = Membership.Role
+
+# A report asked for without `format` or `status` (SoftClient's "report of open orders").
+REPORT_DEFAULT_FORMAT = "csv"
+REPORT_DEFAULT_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS)
 
 # Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
 EXACT_COUNT_UP_TO = 10_000
@@ -76,7 +81,13 @@ class _OrderListPaginator(_BoundedCountPaginator):
 
 
 class _ReportFormats(DefaultContentNegotiation):
-    """`?format=` is DRF's renderer override: a format no renderer has would be a 404."""
+    """`?format=` is DRF's renderer override: a format no renderer has would be a 404.
+    Without it the report is CSV."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
+            format_suffix = format_suffix or REPORT_DEFAULT_FORMAT
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         if format not in reports.RESPONSES:
@@ -172,7 +183,7 @@ class OrderViewSet(
         "assign": {Role.ADMIN, "lead"},
         "release": {Role.ADMIN, "lead", "assignee"},
         "close": {Role.ADMIN, "lead", "assignee"},
-        "reopen": {Role.ADMIN, "requester"},
+        "reopen": {Role.ADMIN, "lead", "requester"},
         "redirect": {Role.ADMIN, "lead"},
         "priority": {Role.ADMIN, "lead"},
     }
@@ -218,7 +229,9 @@ class OrderViewSet(
     @action(detail=True, methods=["post"])
     def take(self, request, pk=None):
         """An agent takes an open order (of many at once, exactly one wins; others get 409)."""
-        return self._done(services.order_take(order=self.get_object(), agent=request.user))
+        order = self.get_object()
+        refuse_body(request, elsewhere=serializers.ORDER_ELSEWHERE)
+        return self._done(services.order_take(order=order, agent=request.user))
 
     @extend_schema(request=serializers.AssignSerializer, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])
@@ -236,7 +249,9 @@ class OrderViewSet(
     @extend_schema(request=None, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        return self._done(services.order_release(order=self.get_object(), actor=request.user))
+        order = self.get_object()
+        refuse_body(request, elsewhere=serializers.ORDER_ELSEWHERE)
+        return self._done(services.order_release(order=order, actor=request.user))
 
     @extend_schema(request=serializers.CloseSerializer, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])
@@ -251,7 +266,9 @@ class OrderViewSet(
     @extend_schema(request=None, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        return self._done(services.order_reopen(order=self.get_object(), actor=request.user))
+        order = self.get_object()
+        refuse_body(request, elsewhere=serializers.ORDER_ELSEWHERE)
+        return self._done(services.order_reopen(order=order, actor=request.user))
 
     @extend_schema(request=serializers.RedirectSerializer, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])
@@ -347,7 +364,18 @@ class OrderViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx", "pdf"], required=True)
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["csv", "xlsx", "pdf"],
+                default="csv",
+                description="csv when left out.",
+            ),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                description="As the list's filter; when left out, open and in-progress orders.",
+            ),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, streamed"),
@@ -365,12 +393,15 @@ class OrderViewSet(
         content_negotiation_class=_ReportFormats,
     )
     def report(self, request):
-        """Download the orders you see (list filters apply) as CSV, XLSX or PDF; column
-        headers follow Accept-Language."""
-        kind = request.query_params.get("format")
+        """Download the orders you see (list filters apply) as CSV (the default), XLSX or
+        PDF; without `status`, the open and in-progress ones. Column headers follow
+        Accept-Language."""
+        kind = request.query_params.get("format", REPORT_DEFAULT_FORMAT)
         if kind not in reports.RESPONSES:
             raise FieldError("format", _("Choose csv, xlsx or pdf."))
         orders = self.filter_queryset(self.get_queryset())
+        if "status" not in request.query_params:
+            orders = orders.filter(status__in=REPORT_DEFAULT_STATUSES)
         if not request.query_params.get("ordering"):
             orders = orders.order_by("id")
         return reports.RESPONSES[kind](orders)
@@ -380,7 +411,9 @@ class OrderViewSet(
 class UserOrderListView(
     _OrderListMixin, _StableOrderingMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
-    """`users/{id}/orders`: the orders that person requested, among those you can see."""
+    """`users/{id}/orders`: that person's orders, among those you can see: the ones they
+    requested and the ones assigned to them (a technician's work). `requester=` or
+    `assignee=` with their id narrows the list to one side."""
 
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
 
@@ -390,13 +423,16 @@ class UserOrderListView(
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
 
-    def get_queryset(self):
+    def _persons_orders(self):
         person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
-        return selectors.order_list_visible_to(self.request.user).filter(requester=person)
+        return selectors.orders_of_person(person)
+
+    def get_queryset(self):
+        visible = selectors.order_list_visible_to(self.request.user)
+        return visible.filter(self._persons_orders())
 
     def list_base(self):
-        person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
-        return Order.objects.filter(requester=person)
+        return Order.objects.filter(self._persons_orders())
 
     @classmethod
     def as_view(cls, **initkwargs):

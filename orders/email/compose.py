@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from core.emails import RenderedEmail
+from core.links import order_link
 from orders.models import Message, Order, OrderEvent
 
 Kind = OrderEvent.Kind
@@ -103,7 +104,7 @@ def _subject(subject: str) -> str:
     return " ".join(subject.split())
 
 
-def acknowledgement_email(*, order: Order, recipient: User, site_url: str) -> RenderedEmail:
+def acknowledgement_email(*, order: Order, recipient: User) -> RenderedEmail:
     """Tells the requester their e-mail opened the order, and how to add to it."""
     say = _phrases(recipient.language)
     words = say.words
@@ -113,7 +114,7 @@ def acknowledgement_email(*, order: Order, recipient: User, site_url: str) -> Re
     text = (
         f"{say.fill(HELLO, name=name)}\n\n{received}\n\n{words[KEEP_NUMBER]}\n\n"
         f"{words['Order']} #{order.pk}: {order.title}\n"
-        f"{site_url}/api/v1/orders/{order.pk}\n\n"
+        f"{order_link(order.pk)}\n\n"
         f"-- \n{company}\n\n"
     )
     html = (
@@ -121,7 +122,7 @@ def acknowledgement_email(*, order: Order, recipient: User, site_url: str) -> Re
         f"<p>{say.fill(HELLO, name=escape(name))}</p>\n"
         f"<p>{received}</p>\n"
         f"<p>{words[KEEP_NUMBER]}</p>\n"
-        f"<p><strong>{words['Order']}</strong> #{order.pk} {escape(order.title)}</p>\n"
+        f"<p><strong>{words['Order']}</strong> {_order_anchor(order)} {escape(order.title)}</p>\n"
         f'<p style="color: #666;">{escape(company)}</p>\n'
         f"{HTML_FOOT}"
     )
@@ -135,7 +136,6 @@ def order_event_email(
     message: Message | None,
     recipient: User,
     subject: str,
-    site_url: str,
 ) -> RenderedEmail:
     """Tells one person what happened to the order: who did what, the message written
     (never an internal note), the solution when closed, and where the order stands."""
@@ -163,7 +163,7 @@ def order_event_email(
     )
     if assignee:
         text.append(f" · {words['Technician']}: {assignee.name}")
-    text.append(f"\n{site_url}/api/v1/orders/{order.pk}\n\n-- \n{company}\n\n")
+    text.append(f"\n{order_link(order.pk)}\n\n-- \n{company}\n\n")
 
     html = [
         HTML_HEAD,
@@ -183,7 +183,7 @@ def order_event_email(
     html.append(
         '\n<table style="border-collapse: collapse; margin-top: 1em;">\n'
         f'<tr><th align="left">{words["Order"]}</th>'
-        f"<td>#{order.pk} {escape(order.title)}</td></tr>\n"
+        f"<td>{_order_anchor(order)} {escape(order.title)}</td></tr>\n"
         f'<tr><th align="left">{words["Status"]}</th><td>{escape(status)}</td></tr>\n'
         f'<tr><th align="left">{words["Priority"]}</th><td>{escape(priority)}</td></tr>\n'
     )
@@ -193,6 +193,10 @@ def order_event_email(
         )
     html.append(f'\n</table>\n<p style="color: #666;">{escape(company)}</p>\n{HTML_FOOT}')
     return RenderedEmail(subject=_subject(subject), text="".join(text), html="".join(html))
+
+
+def _order_anchor(order: Order) -> str:
+    return f'<a href="{escape(order_link(order.pk))}">#{order.pk}</a>'
 
 
 def _event_line(say: _Phrases, order: Order, event: OrderEvent, *, escaped: bool) -> str:

@@ -447,7 +447,7 @@ def _sender_of(
 
 
 def _acknowledge(order: Order, requester: User) -> None:
-    email = acknowledgement_email(order=order, recipient=requester, site_url=settings.SITE_URL)
+    email = acknowledgement_email(order=order, recipient=requester)
     order_email_enqueue(
         order=order,
         key=f"order-ack-{order.pk}",

@@ -50,7 +50,12 @@ def test_lead_assigns_an_agent(
     assert response.status_code == 200
     order.refresh_from_db()
     assert (order.status, order.assignee) == ("in_progress", assignee)
-    assert order.events.get().data == {"from": None, "to": assignee.id}
+    assert order.events.get().data == {
+        "changes": {
+            "status": {"from": "open", "to": "in_progress"},
+            "assignee": {"from": None, "to": assignee.id},
+        }
+    }
     assert sorted(m.to[0] for m in mail.outbox) == sorted([assignee.email, tenant.requester.email])
 
 
@@ -67,11 +72,15 @@ def test_assign_only_to_the_companys_agents(client_for, tenant, other_tenant, or
 
 
 def test_release_puts_the_order_back_in_the_queue(client_for, in_progress_order):
+    Order.objects.filter(pk=in_progress_order.pk).update(taken_at="2026-01-05T10:00:00Z")
+
     response = client_for(in_progress_order.assignee).post(url(in_progress_order, "release"))
 
     assert response.status_code == 200
+    assert (response.data["status"], response.data["taken_at"]) == ("open", None)
     in_progress_order.refresh_from_db()
     assert (in_progress_order.status, in_progress_order.assignee) == ("open", None)
+    assert in_progress_order.taken_at is None
 
 
 def test_releasing_an_open_order_is_409(client_for, tenant, order):
@@ -126,20 +135,78 @@ def test_redirect_moves_the_order_to_another_team(client_for, tenant, in_progres
 
     finance = TeamFactory(company=tenant.company, name="Financeiro", lead=tenant.admin)
 
+    Order.objects.filter(pk=in_progress_order.pk).update(taken_at="2026-01-05T10:00:00Z")
+    technician = in_progress_order.assignee
+
     response = client_for(tenant.lead).post(
         url(in_progress_order, "redirect"), {"team": finance.id}
     )
 
     assert response.status_code == 200
+    assert response.data["taken_at"] is None
     in_progress_order.refresh_from_db()
-    assert (in_progress_order.team, in_progress_order.status, in_progress_order.assignee) == (
-        finance,
-        "open",
-        None,
-    )
+    assert (
+        in_progress_order.team,
+        in_progress_order.status,
+        in_progress_order.assignee,
+        in_progress_order.taken_at,
+    ) == (finance, "open", None, None)
     event = in_progress_order.events.get()
     assert event.kind == "redirected"
-    assert (event.data["team_from"], event.data["team_to"]) == (tenant.team.id, finance.id)
+    assert event.data == {
+        "changes": {
+            "status": {"from": "in_progress", "to": "open"},
+            "team": {"from": tenant.team.id, "to": finance.id},
+            "assignee": {"from": technician.id, "to": None},
+        }
+    }
+
+
+def test_the_lead_of_the_orders_team_reopens_it(
+    client_for, tenant, closed_order, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(tenant.lead).post(url(closed_order, "reopen"))
+
+    assert response.status_code == 200
+    assert (response.data["status"], response.data["solution"]) == ("in_progress", "")
+    closed_order.refresh_from_db()
+    assert (closed_order.status, closed_order.closed_at, closed_order.solution) == (
+        "in_progress",
+        None,
+        "",
+    )
+    event = closed_order.events.get()
+    assert (event.kind, event.actor) == ("reopened", tenant.lead)
+    assert [m.to for m in mail.outbox] == [[closed_order.assignee.email]]
+
+
+def test_the_lead_of_another_team_cannot_reopen(client_for, tenant, closed_order):
+    from companies.models import Membership
+    from companies.tests.factories import MembershipFactory, TeamFactory
+
+    other_lead = MembershipFactory(company=tenant.company, role=Membership.Role.AGENT).user
+    TeamFactory(company=tenant.company, name="Financeiro", lead=other_lead, agents=[other_lead])
+    before = Order.objects.filter(pk=closed_order.pk).values().get()
+
+    response = client_for(other_lead).post(url(closed_order, "reopen"))
+
+    assert response.status_code == 403
+    assert response.data["code"] == "permission_denied"
+    assert Order.objects.filter(pk=closed_order.pk).values().get() == before
+    assert not OrderEvent.objects.exists()
+
+
+def test_another_companys_lead_cannot_see_the_order_to_reopen_it(
+    client_for, other_tenant, closed_order
+):
+    before = Order.objects.filter(pk=closed_order.pk).values().get()
+
+    response = client_for(other_tenant.lead).post(url(closed_order, "reopen"))
+
+    assert response.status_code == 404
+    assert Order.objects.filter(pk=closed_order.pk).values().get() == before
+    assert not OrderEvent.objects.exists()
 
 
 def test_redirect_to_another_companys_team_is_400(client_for, tenant, other_tenant, order):
@@ -155,7 +222,7 @@ def test_priority_change_is_audited(client_for, tenant, order):
 
     assert response.status_code == 200
     assert response.data["priority"] == "urgent"
-    assert order.events.get().data == {"from": "medium", "to": "urgent"}
+    assert order.events.get().data == {"changes": {"priority": {"from": "medium", "to": "urgent"}}}
     assert (
         client_for(tenant.lead).post(url(order, "priority"), {"priority": "critical"}).status_code
         == 400
@@ -210,3 +277,34 @@ def test_staff_disabled_technician_is_not_notified(
 
     assert mail.outbox == []
     assert Order.objects.get(pk=order.pk).status == "in_progress"
+
+
+@pytest.mark.parametrize(
+    "action, state",
+    [("take", "open"), ("release", "in_progress"), ("reopen", "closed")],
+)
+def test_an_action_without_body_refuses_fields_and_changes_nothing(
+    client_for, tenant, assignee, action, state
+):
+    from orders.tests.factories import OrderFactory
+
+    order = OrderFactory(
+        company=tenant.company,
+        requester=tenant.requester,
+        team=tenant.team,
+        status=state,
+        assignee=None if state == "open" else assignee,
+        solution="Done" if state == "closed" else "",
+    )
+    before = Order.objects.filter(pk=order.pk).values().get()
+
+    response = client_for(tenant.admin).post(
+        url(order, action), {"assignee": tenant.agent.id, "status": "closed"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert sorted(response.data["errors"]) == ["assignee", "status"]
+    assert response.data["errors"]["assignee"][0].code == "not_allowed"
+    assert "/assign" in response.data["errors"]["assignee"][0]
+    assert Order.objects.filter(pk=order.pk).values().get() == before
+    assert not OrderEvent.objects.exists()

@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 
 from companies.models import Company
+from companies.tests.factories import MembershipFactory, TeamFactory
 from orders.models import Order, OrderEvent
 from orders.tests.factories import OrderFactory
 
@@ -42,27 +43,57 @@ def test_requester_opens_an_order_and_the_team_is_told(
     assert mail.outbox[0].subject == f"[#{order.id}] Printer jams"
 
 
-def test_status_assignee_and_solution_are_never_taken_from_the_body(client_for, tenant):
+def test_status_assignee_and_solution_are_never_taken_from_the_body(
+    client_for, tenant, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(tenant.requester).post(
+            "/api/v1/orders",
+            {
+                **NEW,
+                "company": tenant.company.id,
+                "status": "closed",
+                "assignee": tenant.agent.id,
+                "solution": "x",
+                "requester": tenant.admin.id,
+            },
+        )
+
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid"
+    assert response.data["errors"] == {
+        "status": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/take, "
+            "/assign, /release, /close or /reopen."
+        ],
+        "assignee": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/assign "
+            "(or /take, /release)."
+        ],
+        "solution": ["This field cannot be set here; set it with POST /api/v1/orders/{id}/close."],
+        "requester": ["This field cannot be set here."],
+    }
+    assert {error.code for errors in response.data["errors"].values() for error in errors} == {
+        "not_allowed"
+    }
+    assert not Order.objects.exists() and not OrderEvent.objects.exists()
+    assert mail.outbox == []
+
+
+def test_refused_fields_are_named_in_portuguese(client_for, tenant):
     response = client_for(tenant.requester).post(
         "/api/v1/orders",
-        {
-            **NEW,
-            "company": tenant.company.id,
-            "status": "closed",
-            "assignee": tenant.agent.id,
-            "solution": "x",
-            "requester": tenant.admin.id,
-        },
+        {**NEW, "company": tenant.company.id, "solution": "x"},
+        HTTP_ACCEPT_LANGUAGE="pt-BR",
     )
 
-    assert response.status_code == 201
-    order = Order.objects.get()
-    assert (order.status, order.assignee, order.solution, order.requester) == (
-        "open",
-        None,
-        "",
-        tenant.requester,
-    )
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "solution": [
+            "Este campo não pode ser definido aqui; defina-a com POST /api/v1/orders/{id}/close."
+        ]
+    }
+    assert not Order.objects.exists()
 
 
 def test_requester_cannot_set_the_priority(client_for, tenant):
@@ -216,14 +247,44 @@ def test_requester_edits_while_open_but_not_after(client_for, order, assignee):
 
 
 def test_patch_cannot_change_status_or_assignee(client_for, tenant, order):
+    before = Order.objects.filter(pk=order.pk).values().get()
+    other_team = TeamFactory(company=tenant.company)
+
     response = client_for(tenant.admin).patch(
         f"/api/v1/orders/{order.id}",
-        {"status": "closed", "assignee": tenant.agent.id, "priority": "urgent"},
+        {
+            "title": "Changed",
+            "status": "closed",
+            "assignee": tenant.agent.id,
+            "priority": "urgent",
+            "team": other_team.id,
+            "solution": "x",
+        },
     )
 
-    assert response.status_code == 200
-    order.refresh_from_db()
-    assert (order.status, order.assignee, order.priority) == ("open", None, "medium")
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "status": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/take, "
+            "/assign, /release, /close or /reopen."
+        ],
+        "assignee": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/assign "
+            "(or /take, /release)."
+        ],
+        "priority": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/priority."
+        ],
+        "team": [
+            "This field cannot be set here; change it with POST /api/v1/orders/{id}/redirect."
+        ],
+        "solution": ["This field cannot be set here; set it with POST /api/v1/orders/{id}/close."],
+    }
+    assert {error.code for errors in response.data["errors"].values() for error in errors} == {
+        "not_allowed"
+    }
+    assert Order.objects.filter(pk=order.pk).values().get() == before  # not even the title
+    assert not OrderEvent.objects.exists()
 
 
 def test_admin_deletes_an_order(client_for, tenant, order):
@@ -232,15 +293,145 @@ def test_admin_deletes_an_order(client_for, tenant, order):
     assert not Order.objects.exists()
 
 
-def test_users_orders_lists_a_persons_requests(client_for, tenant, order, other_tenant):
+def _user_orders(client, person, **params):
+    response = client.get(f"/api/v1/users/{person.id}/orders", params)
+    assert response.status_code == 200, response.data
+    return sorted(row["id"] for row in response.data["results"])
+
+
+def test_users_orders_of_a_requester_are_the_ones_they_opened(client_for, tenant, order):
     OrderFactory(company=tenant.company)
 
-    response = client_for(tenant.admin).get(f"/api/v1/users/{tenant.requester.id}/orders")
+    assert _user_orders(client_for(tenant.admin), tenant.requester) == [order.id]
+    assert _user_orders(client_for(tenant.requester), tenant.requester) == [order.id]
 
-    assert [row["id"] for row in response.data["results"]] == [order.id]
+
+def test_users_orders_of_a_technician_are_the_ones_assigned_to_them_and_opened_by_them(
+    client_for, tenant, other_tenant
+):
+    assigned = OrderFactory(company=tenant.company, status="in_progress", assignee=tenant.agent)
+    closed = OrderFactory(
+        company=tenant.company, status="closed", assignee=tenant.agent, solution="ok"
+    )
+    opened = OrderFactory(company=tenant.company, requester=tenant.agent)
+    OrderFactory(company=tenant.company, status="in_progress", assignee=tenant.lead)
+    OrderFactory(company=tenant.company)
+    # the same technician also serves another company
+    MembershipFactory(company=other_tenant.company, user=tenant.agent, role="agent")
+    elsewhere = OrderFactory(
+        company=other_tenant.company, status="in_progress", assignee=tenant.agent
+    )
+    mine = sorted([assigned.id, closed.id, opened.id])
+
+    assert _user_orders(client_for(tenant.admin), tenant.agent) == mine
+    assert _user_orders(client_for(tenant.agent), tenant.agent) == sorted([*mine, elsewhere.id])
+    assert _user_orders(client_for(other_tenant.admin), tenant.agent) == [elsewhere.id]
+    # one side only, with the list's filters
+    assert _user_orders(client_for(tenant.admin), tenant.agent, assignee=tenant.agent.id) == (
+        sorted([assigned.id, closed.id])
+    )
+    assert _user_orders(client_for(tenant.admin), tenant.agent, requester=tenant.agent.id) == [
+        opened.id
+    ]
+    assert _user_orders(client_for(tenant.admin), tenant.agent, status="in_progress") == [
+        assigned.id
+    ]
+
+
+def test_users_orders_of_someone_you_cannot_see_is_404(client_for, tenant, other_tenant):
+    OrderFactory(company=other_tenant.company, status="in_progress", assignee=other_tenant.agent)
+
+    for person in (other_tenant.requester, other_tenant.agent):
+        response = client_for(tenant.admin).get(f"/api/v1/users/{person.id}/orders")
+        assert response.status_code == 404
+    # a colleague who is not your admin: not someone you can look up
     assert (
-        client_for(tenant.admin)
-        .get(f"/api/v1/users/{other_tenant.requester.id}/orders")
-        .status_code
+        client_for(tenant.requester).get(f"/api/v1/users/{tenant.agent.id}/orders").status_code
         == 404
     )
+
+
+def test_users_orders_query_budget(client_for, tenant, django_assert_max_num_queries):
+    for index in range(30):
+        OrderFactory(
+            company=tenant.company,
+            team=tenant.team,
+            status="in_progress",
+            assignee=tenant.agent,
+            requester=tenant.requester if index % 2 else tenant.agent,
+        )
+    client = client_for(tenant.admin)
+
+    with django_assert_max_num_queries(4):
+        small = client.get(f"/api/v1/users/{tenant.agent.id}/orders", {"page_size": 5})
+    with django_assert_max_num_queries(4):
+        large = client.get(f"/api/v1/users/{tenant.agent.id}/orders", {"page_size": 100})
+
+    assert small.data["count"] == large.data["count"] == 30
+    assert len(large.data["results"]) == 30
+
+
+def _ordered(client, ordering, **params):
+    response = client.get("/api/v1/orders", {"ordering": ordering, **params})
+    assert response.status_code == 200, response.data
+    return [row["id"] for row in response.data["results"]]
+
+
+def test_orders_sort_by_title_and_by_technician_name(client_for, tenant, assignee):
+    from accounts.models import User
+
+    User.objects.filter(pk=tenant.agent.pk).update(name="Bruna Lima")
+    User.objects.filter(pk=assignee.pk).update(name="Ana Souza")
+    scanner = OrderFactory(company=tenant.company, title="Scanner")
+    ups = OrderFactory(
+        company=tenant.company, title="Nobreak", status="in_progress", assignee=tenant.agent
+    )
+    printer = OrderFactory(
+        company=tenant.company, title="Impressora", status="in_progress", assignee=assignee
+    )
+    mouse = OrderFactory(company=tenant.company, title="Mouse")
+    client = client_for(tenant.admin)
+
+    assert _ordered(client, "title") == [printer.id, mouse.id, ups.id, scanner.id]
+    assert _ordered(client, "-title") == [scanner.id, ups.id, mouse.id, printer.id]
+    # by the technician's name, unassigned last either way (newest first among them)
+    assert _ordered(client, "assignee") == [printer.id, ups.id, mouse.id, scanner.id]
+    assert _ordered(client, "-assignee") == [ups.id, printer.id, mouse.id, scanner.id]
+    assert _ordered(client, "assignee,title") == [printer.id, ups.id, mouse.id, scanner.id]
+    assert _ordered(client, "-assignee", status="in_progress") == [ups.id, printer.id]
+
+
+def test_an_unknown_ordering_lists_the_choices(client_for, tenant):
+    response = client_for(tenant.admin).get("/api/v1/orders", {"ordering": "assignee__email"})
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "ordering": [
+            "Choose from: created_at, -created_at, updated_at, -updated_at, priority, "
+            "-priority, status, -status, title, -title, assignee, -assignee, id, -id."
+        ]
+    }
+
+
+@pytest.mark.parametrize("ordering", ["title", "-title", "assignee", "-assignee"])
+def test_sorted_lists_keep_the_query_budget(
+    client_for, tenant, other_tenant, django_assert_max_num_queries, ordering
+):
+    for index in range(30):
+        OrderFactory(
+            company=tenant.company,
+            status="in_progress" if index % 3 else "open",
+            assignee=tenant.agent if index % 3 == 1 else tenant.lead if index % 3 else None,
+        )
+    OrderFactory(company=other_tenant.company, requester=tenant.agent)  # the second part
+    client = client_for(tenant.agent)
+
+    with django_assert_max_num_queries(3):
+        small = client.get("/api/v1/orders", {"ordering": ordering, "page_size": 5})
+    with django_assert_max_num_queries(3):
+        large = client.get("/api/v1/orders", {"ordering": ordering, "page_size": 100})
+
+    assert small.data["count"] == large.data["count"] == 31
+    assert [row["id"] for row in large.data["results"]][:5] == [
+        row["id"] for row in small.data["results"]
+    ]

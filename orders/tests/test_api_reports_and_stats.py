@@ -95,8 +95,9 @@ def test_xlsx_report(client_for, tenant, report_orders):
     assert 'filename="orders-' in response["Content-Disposition"]
     workbook = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
-    assert sheet.count("<row ") == 4  # header and three orders of the tenant
+    assert sheet.count("<row ") == 3  # header and the tenant's open and in-progress orders
     assert "Impressora, 2º andar" in sheet  # constant-memory mode writes inline strings
+    assert "Site address" in sheet and "Solution" in sheet
 
 
 def test_pdf_report(client_for, tenant, report_orders):
@@ -111,7 +112,7 @@ def test_pdf_report(client_for, tenant, report_orders):
 
 @pytest.mark.parametrize("fmt", ["", "doc", "json"])
 def test_unknown_format_is_400_json(client_for, tenant, fmt):
-    response = client_for(tenant.admin).get(REPORT, {"format": fmt} if fmt else {})
+    response = client_for(tenant.admin).get(REPORT, {"format": fmt})
 
     assert response.status_code in (400, 404)
     assert response["Content-Type"].startswith("application/json")
@@ -169,3 +170,146 @@ def test_an_unsupported_report_format_is_400_listing_the_formats(client_for, ten
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"] == {"format": ["Choose csv, xlsx or pdf."]}
+
+
+HEADERS = [
+    "Order",
+    "Company",
+    "Title",
+    "Status",
+    "Priority",
+    "Equipment",
+    "Team",
+    "Requester",
+    "Technician",
+    "Created at",
+    "Taken at",
+    "Closed at",
+    "Site address",
+    "Description",
+    "Solution",
+]
+
+
+def test_the_report_has_every_column_and_the_companys_shown_name(client_for, tenant, assignee):
+    tenant.company.trading_name = ""  # the API shows the legal name then
+    tenant.company.save()
+    order = OrderFactory(
+        company=tenant.company,
+        team=tenant.team,
+        title="Nobreak apitando",
+        description="Apita a cada\n5 minutos",
+        site_address="Rua A, 10 — sala 3",
+        equipment="ups",
+        status="closed",
+        assignee=assignee,
+        solution="Bateria trocada.",
+    )
+
+    response = client_for(tenant.admin).get(REPORT, {"format": "csv", "status": "closed"})
+
+    rows = _csv_rows(response)
+    assert rows[0] == HEADERS
+    (row,) = rows[1:]
+    assert row[:9] == [
+        str(order.id),
+        tenant.company.legal_name,
+        "Nobreak apitando",
+        "closed",
+        "medium",
+        "UPS",
+        tenant.team.name,
+        order.requester.name,
+        assignee.name,
+    ]
+    assert row[12:] == ["Rua A, 10 — sala 3", "Apita a cada\n5 minutos", "Bateria trocada."]
+    assert (
+        client_for(tenant.admin).get(f"/api/v1/orders/{order.id}").data["company"]["name"]
+        == (row[1])
+    )
+
+
+def test_the_company_column_is_the_trading_name_when_there_is_one(client_for, tenant):
+    OrderFactory(company=tenant.company)
+
+    rows = _csv_rows(client_for(tenant.admin).get(REPORT, {"format": "csv"}))
+
+    assert tenant.company.trading_name
+    assert rows[1][1] == tenant.company.trading_name
+
+
+def test_without_status_or_format_the_report_is_the_open_orders_as_csv(
+    client_for, tenant, report_orders
+):
+    response = client_for(tenant.admin).get(REPORT)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = _csv_rows(response)
+    assert [(int(row[0]), row[3]) for row in rows[1:]] == [
+        (report_orders[0].id, "open"),
+        (report_orders[1].id, "in progress"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "status, expected",
+    [("closed", [2]), ("open,in_progress,closed", [0, 1, 2]), ("in_progress", [1])],
+)
+def test_an_explicit_status_still_filters_the_report(
+    client_for, tenant, report_orders, status, expected
+):
+    rows = _csv_rows(client_for(tenant.admin).get(REPORT, {"status": status}))
+
+    assert [int(row[0]) for row in rows[1:]] == [report_orders[i].id for i in expected]
+
+
+def test_a_bad_status_for_the_report_is_400(client_for, tenant, report_orders):
+    response = client_for(tenant.admin).get(REPORT, {"status": "lost"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "status" in response.json()["errors"]
+
+
+def test_the_pdf_report_shows_the_new_columns(client_for, tenant, monkeypatch):
+    from orders import reports
+
+    OrderFactory(company=tenant.company, site_address="Sala 3", description="Sem tinta")
+    cells = []
+    real = reports._pdf_cell
+
+    def remembered(row, index):
+        cells.append(real(row, index))
+        return cells[-1]
+
+    monkeypatch.setattr(reports, "_pdf_cell", remembered)
+
+    response = client_for(tenant.admin).get(REPORT, {"format": "pdf"})
+
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert "Sala 3" in cells and "Sem tinta" in cells
+    assert sum(width for _name, width in reports.PDF_COLUMNS) == 277  # A4 landscape, margins
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_the_report_query_budget_is_fixed(
+    client_for, tenant, assignee, django_assert_max_num_queries, fmt, monkeypatch
+):
+    from orders import reports
+
+    monkeypatch.setattr(reports, "ITERATOR_CHUNK", 10)
+    for index in range(25):
+        OrderFactory(
+            company=tenant.company,
+            team=tenant.team if index % 2 else None,
+            status="in_progress",
+            assignee=assignee,
+        )
+
+    with django_assert_max_num_queries(3):
+        response = client_for(tenant.admin).get(REPORT, {"format": fmt})
+        body = b"".join(response.streaming_content)
+
+    assert body

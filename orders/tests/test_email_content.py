@@ -56,7 +56,9 @@ def test_the_acknowledgement_in_the_new_requesters_language(api_client, desk):
         f"<p>We received your request and opened the service order #{number}. "
         "A technician will get back to you.</p>\n"
         "<p>To add anything, reply to this e-mail and keep the order number in the subject.</p>\n"
-        f"<p><strong>Order</strong> #{number} Impressora &amp; &lt;scanner&gt;</p>\n"
+        "<p><strong>Order</strong> "
+        f'<a href="https://desk.example/api/v1/orders/{number}">#{number}</a> '
+        "Impressora &amp; &lt;scanner&gt;</p>\n"
         '<p style="color: #666;">Souza &amp; Filhos</p>\n'
         "</body>\n</html>\n"
     )
@@ -94,7 +96,9 @@ def test_the_notification_of_a_reply_in_the_admins_language(api_client, desk):
         '<blockquote style="border-left: 3px solid #ccc; margin: 0; padding-left: 1em;">'
         "Vejam &lt;isto&gt;<br>&amp; aquilo</blockquote>\n\n"
         '<table style="border-collapse: collapse; margin-top: 1em;">\n'
-        f'<tr><th align="left">Ordem</th><td>#{number} Scanner</td></tr>\n'
+        '<tr><th align="left">Ordem</th>'
+        f'<td><a href="https://desk.example/api/v1/orders/{number}">#{number}</a>'
+        " Scanner</td></tr>\n"
         '<tr><th align="left">Situação</th><td>aberta</td></tr>\n'
         '<tr><th align="left">Prioridade</th><td>média</td></tr>\n\n'
         '</table>\n<p style="color: #666;">Souza &amp; Filhos</p>\n'

@@ -49,7 +49,9 @@ def awkward_orders(tenant, assignee):
                 equipment=Order.Equipment.values[number % 5],
                 team=tenant.team if number % 2 else None,
                 assignee=assignee if status != "open" else None,
-                solution="ok" if status == "closed" else "",
+                solution=title if status == "closed" else "",
+                description=title,
+                site_address=title,
             )
         )
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(
