@@ -10,7 +10,7 @@ class OngAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "cnpj", "owner__email"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner", "admins"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["shares_legacy_email", "created_at", "updated_at"]
 
 
 @admin.register(Withdrawal)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -23,7 +24,9 @@ class Ong(TimeStampedModel):
         EDUCATION = "education", _("education")  # schools, tutoring, literacy
         ENVIRONMENT = "environment", _("environment")  # conservation, recycling
         HEALTH = "health", _("health")  # care, prevention, patient support
-        HUMAN_RIGHTS = "human_rights", _("human rights")  # advocacy, legal aid
+        HOUSING = "housing", _("housing")  # homes, shelters, urban land
+        HUMAN_RIGHTS = "human_rights", _("human rights")  # advocacy, legal aid, development
+        RESEARCH = "research", _("research")  # science, studies, data
         SOCIAL = "social", _("social assistance")  # food, shelter, income
         OTHER = "other", _("other")
 
@@ -47,6 +50,14 @@ class Ong(TimeStampedModel):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Set only by migration 0004 on NGOs that already shared an e-mail (case-insensitively)
+    # with an older one: they keep it, exempt from the uniqueness constraint, until it is
+    # changed. Nothing else sets it.
+    shares_legacy_email = models.BooleanField(
+        _("shares an e-mail registered before e-mails were unique"),
+        default=False,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("NGO")
@@ -54,6 +65,12 @@ class Ong(TimeStampedModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["cnpj"], condition=~Q(cnpj=""), name="ong_cnpj_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(shares_legacy_email=False),
+                name="ong_email_unique_ci",
+                violation_error_message=_("An NGO with this e-mail already exists."),
+            ),
         ]
         indexes = [
             models.Index(fields=["is_active", "cause"], name="ong_active_cause_idx"),

@@ -3,7 +3,17 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -20,13 +30,20 @@ def _managed_q(user: User) -> Q:
 
 def ong_list_visible_to(user: User) -> QuerySet[Ong]:
     """Active NGOs for everyone (anonymous included); inactive ones only for their owner and
-    admins; staff see all. The owner comes along in the same query."""
+    admins; staff see all. The owner comes along in the same query, and each row carries
+    `viewer_manages` (the reader is its owner, one of its admins, or staff): only then do
+    serializers show the owner's personal e-mail."""
     queryset = Ong.objects.select_related("owner")
     if user.is_authenticated and user.is_staff:
-        return queryset
+        return queryset.annotate(viewer_manages=Value(True, output_field=BooleanField()))
     if not user.is_authenticated:
-        return queryset.filter(is_active=True)
-    return queryset.filter(Q(is_active=True) | _managed_q(user))
+        return queryset.filter(is_active=True).annotate(
+            viewer_manages=Value(False, output_field=BooleanField())
+        )
+    managed = _managed_q(user)
+    return queryset.filter(Q(is_active=True) | managed).annotate(
+        viewer_manages=ExpressionWrapper(managed, output_field=BooleanField())
+    )
 
 
 def ong_get_visible_to(user: User, pk: int) -> Ong:

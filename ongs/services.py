@@ -19,6 +19,26 @@ def _cnpj_taken(cnpj: str, *, exclude_pk: int | None = None) -> bool:
     return Ong.objects.filter(cnpj=cnpj).exclude(pk=exclude_pk).exists()
 
 
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    return Ong.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+
+
+def _email_error() -> FieldError:
+    return FieldError("email", _("An NGO with this e-mail already exists."), code="unique")
+
+
+def _cnpj_error() -> FieldError:
+    return FieldError("cnpj", _("An NGO with this CNPJ already exists."), code="unique")
+
+
+def _check_unique(ong: Ong, *, fields: list[str] | tuple[str, ...]) -> None:
+    exclude_pk = ong.pk
+    if "email" in fields and _email_taken(ong.email, exclude_pk=exclude_pk):
+        raise _email_error()
+    if "cnpj" in fields and _cnpj_taken(ong.cnpj, exclude_pk=exclude_pk):
+        raise _cnpj_error()
+
+
 def _admins_from_emails(emails: list[str]) -> list[User]:
     wanted = {User.objects.normalize_email(email) for email in emails}
     users = list(User.objects.filter(email__in=wanted, is_active=True))
@@ -36,19 +56,32 @@ def _save_unique(ong: Ong, **save_kwargs: Any) -> None:
     try:
         with transaction.atomic():
             ong.save(**save_kwargs)
-    except IntegrityError as exc:  # two NGOs registered with one CNPJ at the same moment
-        raise FieldError("cnpj", _("An NGO with this CNPJ already exists."), code="unique") from exc
+    except IntegrityError as exc:
+        # Two NGOs saved with one e-mail or CNPJ at the same moment: the savepoint is rolled
+        # back, so the rows can be read again to say which field lost.
+        if _email_taken(ong.email, exclude_pk=ong.pk):
+            raise _email_error() from exc
+        raise _cnpj_error() from exc
 
 
 @transaction.atomic
 def ong_create(*, owner: User, data: dict[str, Any]) -> Ong:
-    """Register an NGO owned by `owner`, active at once. The CNPJ, when given, is unique;
-    `admin_emails` must name active accounts."""
+    """Register an NGO owned by `owner`, active at once. Its e-mail is unique among NGOs
+    (case-insensitive) and so is its CNPJ when given; `admin_emails` must name active
+    accounts. A person owns at most one active NGO (409 `already_owns_ngo`): the owner's
+    user row is locked first, so two registrations at once cannot both pass the check."""
+    User.objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
+    current = Ong.objects.filter(owner=owner, is_active=True).values("id", "name").first()
+    if current is not None:
+        raise Conflict(
+            _("You already own an active NGO; a person owns one at a time."),
+            code="already_owns_ngo",
+            ong=current,
+        )
     fields = {key: data[key] for key in EDITABLE_FIELDS if key in data}
-    if _cnpj_taken(fields.get("cnpj", "")):
-        raise FieldError("cnpj", _("An NGO with this CNPJ already exists."), code="unique")
-    admins = _admins_from_emails(data.get("admin_emails") or [])
     ong = Ong(owner=owner, **fields)
+    _check_unique(ong, fields=("email", "cnpj"))
+    admins = _admins_from_emails(data.get("admin_emails") or [])
     _save_unique(ong)
     ong.admins.set([admin for admin in admins if admin.pk != owner.pk])
     return ong
@@ -57,12 +90,17 @@ def ong_create(*, owner: User, data: dict[str, Any]) -> Ong:
 @transaction.atomic
 def ong_update(*, ong: Ong, actor: User, data: dict[str, Any]) -> Ong:
     """Change an NGO's details. Only the owner (or staff) changes who its admins are; the
-    owner, status and ledger are never changed here."""
+    owner, status and ledger are never changed here. A new e-mail or CNPJ must be free."""
     changed = [key for key in EDITABLE_FIELDS if key in data]
+    # Only a value that changes is checked: an NGO exempted by migration 0004 may send its
+    # shared e-mail back unchanged; a new one ends the exemption and must be free.
+    moved = [key for key in ("email", "cnpj") if key in data and data[key] != getattr(ong, key)]
     for key in changed:
         setattr(ong, key, data[key])
-    if "cnpj" in changed and _cnpj_taken(ong.cnpj, exclude_pk=ong.pk):
-        raise FieldError("cnpj", _("An NGO with this CNPJ already exists."), code="unique")
+    if "email" in moved and ong.shares_legacy_email:
+        ong.shares_legacy_email = False
+        changed.append("shares_legacy_email")
+    _check_unique(ong, fields=moved)
     if "admin_emails" in data:
         if not (actor.is_staff or actor.pk == ong.owner_id):
             raise Forbidden(_("Only the owner changes the NGO's admins."), code="owner_only")

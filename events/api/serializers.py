@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.rows import current_zone, iso
+from core.serializers import InputSerializer
 from events.models import Event, Registration
 from ongs.api.serializers import PersonSerializer
 
@@ -106,15 +107,18 @@ class EventListSerializer(EventSerializer):
         ]
 
 
-class EventWriteSerializer(serializers.Serializer):
+class EventWriteSerializer(InputSerializer):
     """What the NGO's managers set. The NGO is chosen at creation and never changes."""
 
     ong = serializers.IntegerField(help_text=_("Id of an NGO you own or administer."))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(help_text=_("Now or later: never in the past."))
+    ends_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("After the start. Omitted on creation: 2 hours after the start."),
+    )
     capacity = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=1_000_000
     )
@@ -122,6 +126,16 @@ class EventWriteSerializer(serializers.Serializer):
 
 class EventUpdateSerializer(EventWriteSerializer):
     ong = None
+
+    elsewhere = {
+        "ong": _("an event cannot move to another NGO; create it there with POST /api/v1/events"),
+        "is_active": _("cancel the event with DELETE /api/v1/events/{id}"),
+    }
+
+
+class RegistrationCreateSerializer(InputSerializer):
+    """`POST events/{id}/registration` takes no body (the person is the caller): any field
+    sent is refused, never silently ignored."""
 
 
 class RegistrationSerializer(serializers.ModelSerializer):

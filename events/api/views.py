@@ -83,7 +83,9 @@ class EventViewSet(
     @extend_schema(request=None, responses={201: serializers.RegistrationSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def registration(self, request, pk=None):
-        registration = services.registration_create(event=self.get_object(), user=request.user)
+        event = self.get_object()
+        serializers.RegistrationCreateSerializer(data=request.data).is_valid(raise_exception=True)
+        registration = services.registration_create(event=event, user=request.user)
         return Response(
             serializers.RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED
         )

@@ -169,12 +169,32 @@ def test_who_edits_an_event(client_for, api_client, owner, event, who, expected)
     people = {"owner": owner, "stranger": UserFactory()}
     client = client_for(people[who]) if who in people else api_client
 
-    response = client.patch(f"{EVENTS}/{event.pk}", {"title": "New title", "ong": 999})
+    response = client.patch(f"{EVENTS}/{event.pk}", {"title": "New title"})
 
     assert response.status_code == expected
     event.refresh_from_db()
     assert event.title == ("New title" if expected == 200 else "Beach clean-up")
-    assert event.ong_id == event.ong.pk
+
+
+def test_an_event_never_moves_to_another_ngo(client_for, owner, event):
+    other = OngFactory(owner=owner)
+
+    response = client_for(owner).patch(
+        f"{EVENTS}/{event.pk}", {"title": "New title", "ong": other.pk, "is_active": False}
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "ong": [
+            "This field cannot be set here; an event cannot move to another NGO; "
+            "create it there with POST /api/v1/events"
+        ],
+        "is_active": [
+            "This field cannot be set here; cancel the event with DELETE /api/v1/events/{id}"
+        ],
+    }
+    event.refresh_from_db()
+    assert (event.title, event.ong_id, event.is_active) == ("Beach clean-up", event.ong.pk, True)
 
 
 def test_capacity_cannot_drop_below_registrations(client_for, owner, event):
@@ -215,3 +235,57 @@ def test_ngo_events_cost_fixed_queries(api_client, ong, django_assert_max_num_qu
         response = api_client.get(f"/api/v1/ongs/{ong.pk}/events", {"page_size": 100})
 
     assert response.data["count"] == 30
+
+
+# --- the start is never in the past; the end has a default ------------------------------
+
+
+def test_an_event_cannot_be_published_in_the_past(client_for, owner, ong):
+    starts = timezone.now() - timedelta(minutes=5)
+
+    response = client_for(owner).post(
+        EVENTS, _event_body(ong, starts_at=_iso(starts), ends_at=_iso(starts + timedelta(hours=2)))
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"starts_at": ["An event cannot start in the past."]}
+    assert not Event.objects.exists()
+
+
+def test_patch_cannot_move_the_start_into_the_past(client_for, owner, event):
+    before = event.starts_at
+
+    response = client_for(owner).patch(
+        f"{EVENTS}/{event.pk}",
+        {"title": "Moved", "starts_at": _iso(timezone.now() - timedelta(days=1))},
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"starts_at": ["An event cannot start in the past."]}
+    event.refresh_from_db()
+    assert (event.title, event.starts_at) == ("Beach clean-up", before)
+
+
+def test_an_event_that_started_keeps_its_other_details_editable(client_for, owner, ong):
+    started = EventFactory(ong=ong, starts_at=timezone.now() - timedelta(hours=1))
+
+    response = client_for(owner).patch(
+        f"{EVENTS}/{started.pk}",
+        {"description": "Photos are up.", "starts_at": _iso(started.starts_at)},
+    )
+
+    assert response.status_code == 200
+    started.refresh_from_db()
+    assert started.description == "Photos are up."
+
+
+def test_without_an_end_an_event_lasts_two_hours(client_for, owner, ong):
+    body = _event_body(ong)
+    del body["ends_at"]
+
+    response = client_for(owner).post(EVENTS, body)
+
+    assert response.status_code == 201
+    event = Event.objects.get()
+    assert event.ends_at - event.starts_at == timedelta(hours=2)
+    assert response.data["ends_at"] == _iso(event.ends_at)

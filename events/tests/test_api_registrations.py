@@ -83,14 +83,17 @@ def test_registration_closes_when_the_event_starts(user_client, ong):
 
 
 @pytest.mark.django_db
-def test_cancelled_event_or_inactive_ngo_takes_no_registrations(client_for, owner, event):
+def test_cancelled_event_or_inactive_ngo_takes_no_registrations(client_for, event):
     Event.objects.filter(pk=event.pk).update(is_active=False)
     stranger_response = client_for(UserFactory()).post(f"{EVENTS}/{event.pk}/registration")
-    owner_response = client_for(owner).post(f"{EVENTS}/{event.pk}/registration")
+    # staff still see the cancelled event, and are not its NGO's managers
+    staff_response = client_for(UserFactory(is_staff=True)).post(
+        f"{EVENTS}/{event.pk}/registration"
+    )
 
     assert stranger_response.status_code == 404
-    assert owner_response.status_code == 409
-    assert owner_response.data["code"] == "event_inactive"
+    assert staff_response.status_code == 409
+    assert staff_response.data["code"] == "event_inactive"
 
     Event.objects.filter(pk=event.pk).update(is_active=True)
     Ong.objects.filter(pk=event.ong_id).update(is_active=False)
@@ -246,3 +249,135 @@ def test_errors_are_translated(user_client, event):
     response = user_client.post(f"{EVENTS}/{event.pk}/registration", HTTP_ACCEPT_LANGUAGE="pt-br")
 
     assert response.data == {"detail": "Este evento está lotado.", "code": "event_full"}
+
+
+# --- the NGO's managers do not volunteer at its events -----------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_the_ngos_owner_and_admins_cannot_register_for_its_events(client_for, owner, event, who):
+    admin = UserFactory()
+    event.ong.admins.add(admin)
+    person = {"owner": owner, "admin": admin}[who]
+
+    response = client_for(person).post(f"{EVENTS}/{event.pk}/registration")
+
+    assert response.status_code == 403
+    assert response.data == {
+        "detail": "The NGO's owner and admins do not register for its events.",
+        "code": "own_ngo_event",
+    }
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_ngo_admin_volunteers_at_another_ngos_events(client_for, event):
+    admin_elsewhere = UserFactory()
+    EventFactory().ong.admins.add(admin_elsewhere)
+
+    assert client_for(admin_elsewhere).post(f"{EVENTS}/{event.pk}/registration").status_code == 201
+
+
+# --- no two registrations less than an hour apart ----------------------------------------
+
+
+def _event_at(start, hours=2, **fields):
+    return EventFactory(starts_at=start, ends_at=start + timedelta(hours=hours), **fields)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("offset", "clashes"),
+    [
+        (timedelta(hours=1), True),  # overlaps (the first runs 10:00-12:00, this 11:00-13:00)
+        (timedelta(hours=2, minutes=59), True),  # starts 59 minutes after the first ends
+        (timedelta(hours=3), False),  # starts exactly one hour after the first ends
+        (-timedelta(hours=2, minutes=30), True),  # ends 30 minutes before the first starts
+        (-timedelta(hours=3), False),  # ends exactly one hour before the first starts
+    ],
+)
+def test_registrations_less_than_an_hour_apart_are_409(user_client, user, offset, clashes):
+    ten = (timezone.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
+    first = _event_at(ten, title="Morning clean-up")
+    RegistrationFactory(event=first, user=user)
+    second = _event_at(ten + offset)
+
+    response = user_client.post(f"{EVENTS}/{second.pk}/registration")
+
+    if clashes:
+        assert response.status_code == 409
+        assert response.data == {
+            "detail": "You are registered for another event less than an hour apart from this one.",
+            "code": "registration_overlaps",
+            "conflicting_event": {"id": first.pk, "title": "Morning clean-up"},
+        }
+        assert not Registration.objects.filter(event=second).exists()
+    else:
+        assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_cancelled_registrations_and_events_do_not_block(user_client, user):
+    start = timezone.now() + timedelta(days=5)
+    given_up, cancelled = _event_at(start), _event_at(start)
+    RegistrationFactory(event=cancelled, user=user)
+    Event.objects.filter(pk=cancelled.pk).update(is_active=False)
+    RegistrationFactory(event=given_up, user=user)
+    assert user_client.delete(f"{EVENTS}/{given_up.pk}/registration").status_code == 204
+    target = _event_at(start)
+
+    response = user_client.post(f"{EVENTS}/{target.pk}/registration")
+
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_other_peoples_registrations_do_not_block(user_client, event):
+    RegistrationFactory(event=_event_at(event.starts_at))
+
+    assert user_client.post(f"{EVENTS}/{event.pk}/registration").status_code == 201
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_person_registering_for_ten_clashing_events_at_once_gets_one():
+    if connection.vendor != "postgresql":
+        pytest.skip("RACE TEST SKIPPED: needs PostgreSQL row locks (set DATABASE_URL)")
+    start = timezone.now() + timedelta(days=3)
+    events = [_event_at(start + timedelta(minutes=10 * n)) for n in range(10)]
+    person = UserFactory()
+    token = token_pair_for(person).access
+    gate = Gate()
+
+    def register(event):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        gate.wait()
+        try:
+            response = client.post(f"{EVENTS}/{event.pk}/registration")
+            return response.status_code, response.data.get("code")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        futures = [pool.submit(register, event) for event in events]
+        gate.set()
+        answers = [future.result() for future in futures]
+
+    assert [code for code, _ in answers].count(201) == 1
+    assert (
+        sorted(reason for code, reason in answers if code != 201) == ["registration_overlaps"] * 9
+    )
+    assert Registration.objects.filter(user=person).count() == 1
+
+
+@pytest.mark.django_db
+def test_registration_takes_no_body_fields(user_client, event):
+    response = user_client.post(
+        f"{EVENTS}/{event.pk}/registration", {"user": UserFactory().pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"user": ["This field cannot be set here."]}
+    assert not Registration.objects.exists()

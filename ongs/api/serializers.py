@@ -2,10 +2,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.cnpj import CNPJField, cnpj_format
+from core.fields import MoneyField
 from core.rows import current_zone, iso
+from core.serializers import InputSerializer
 from ongs.models import Ong, Withdrawal
 
 
@@ -17,9 +20,27 @@ class PersonSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
 
 
+class OngOwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Only for the NGO's owner, its admins and staff; null for everyone else."),
+    )
+
+
+def owner_email_for(viewer_manages: bool, email: str) -> str | None:
+    """The owner's personal e-mail is for the NGO's managers; the public reads the NGO's."""
+    return email if viewer_manages else None
+
+
 class OngSerializer(serializers.ModelSerializer):
+    """An NGO as `ongs.selectors` gives it: `viewer_manages` says whether the reader sees the
+    owner's e-mail (an instance without it shows none)."""
+
     cnpj = CNPJField(read_only=True)
-    owner = PersonSerializer(read_only=True)
+    owner = serializers.SerializerMethodField()
 
     class Meta:
         model = Ong
@@ -39,6 +60,15 @@ class OngSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OngOwnerSerializer)
+    def get_owner(self, ong) -> dict:
+        owner = ong.owner
+        return {
+            "id": owner.pk,
+            "name": owner.name,
+            "email": owner_email_for(getattr(ong, "viewer_manages", False), owner.email),
+        }
+
 
 class OngListSerializer(OngSerializer):
     """One row of the NGO list, built from `values_list(*COLUMNS)`: the same output as
@@ -56,6 +86,7 @@ class OngListSerializer(OngSerializer):
         "owner_id",
         "owner__name",
         "owner__email",
+        "viewer_manages",
         "is_active",
         "created_at",
         "updated_at",
@@ -77,7 +108,11 @@ class OngListSerializer(OngSerializer):
                 "phone": phone,
                 "address": address,
                 "cnpj": cnpj_format(cnpj) if cnpj else cnpj,
-                "owner": {"id": owner_id, "name": owner_name, "email": owner_email},
+                "owner": {
+                    "id": owner_id,
+                    "name": owner_name,
+                    "email": owner_email_for(viewer_manages, owner_email),
+                },
                 "is_active": is_active,
                 "created_at": iso(created_at, zone),
                 "updated_at": iso(updated_at, zone),
@@ -94,6 +129,7 @@ class OngListSerializer(OngSerializer):
                 owner_id,
                 owner_name,
                 owner_email,
+                viewer_manages,
                 is_active,
                 created_at,
                 updated_at,
@@ -101,8 +137,15 @@ class OngListSerializer(OngSerializer):
         ]
 
 
-class OngWriteSerializer(serializers.Serializer):
+class OngWriteSerializer(InputSerializer):
     """What a person may set on an NGO. Owner, status and balance are not here."""
+
+    elsewhere = {
+        "is_active": _("deactivate the NGO with DELETE /api/v1/ongs/{id}"),
+        "balance": _(
+            "read it with GET /api/v1/ongs/{id}/balance; donations and withdrawals change it"
+        ),
+    }
 
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -134,8 +177,8 @@ class WithdrawalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WithdrawalCreateSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
+class WithdrawalCreateSerializer(InputSerializer):
+    amount = MoneyField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),

@@ -44,6 +44,10 @@ class OngViewSet(
     def get_queryset(self):
         return selectors.ong_list_visible_to(self.request.user)
 
+    def _reload(self, ong):
+        # as the reader sees it (with `viewer_manages`), like every other read
+        return selectors.ong_get_visible_to(self.request.user, ong.pk)
+
     @extend_schema(
         request=serializers.OngWriteSerializer, responses={201: serializers.OngSerializer}
     )
@@ -51,7 +55,9 @@ class OngViewSet(
         payload = serializers.OngWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         ong = services.ong_create(owner=request.user, data=payload.validated_data)
-        return Response(serializers.OngSerializer(ong).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.OngSerializer(self._reload(ong)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=serializers.OngWriteSerializer, responses=serializers.OngSerializer)
     def partial_update(self, request, pk=None):
@@ -59,7 +65,7 @@ class OngViewSet(
         payload = serializers.OngWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         ong = services.ong_update(ong=ong, actor=request.user, data=payload.validated_data)
-        return Response(serializers.OngSerializer(ong).data)
+        return Response(serializers.OngSerializer(self._reload(ong)).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request, pk=None):

@@ -185,3 +185,28 @@ def test_fifty_concurrent_withdrawals_never_overdraw(fund):
     assert Withdrawal.objects.filter(ong=ong).count() == 14
     assert ong_balance(ong).available == Decimal("2.00")
     assert ong_ledger_is_consistent(ong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1e3", "1E2", "5e-1"])
+def test_withdrawal_amounts_in_exponent_notation_are_400(client_for, owner, ong, fund, amount):
+    fund(ong, "2000.00")
+
+    response = client_for(owner).post(f"{ONGS}/{ong.pk}/withdrawals", {"amount": amount})
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "amount": ["Enter a plain decimal number such as 10 or 10.50 (no exponent)."]
+    }
+    assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["10", "10.50"])
+def test_withdrawal_amounts_as_plain_decimals_work(client_for, owner, ong, fund, amount):
+    fund(ong, "20.00")
+
+    response = client_for(owner).post(f"{ONGS}/{ong.pk}/withdrawals", {"amount": amount})
+
+    assert response.status_code == 201
+    assert Withdrawal.objects.get().amount == Decimal(amount)

@@ -26,7 +26,7 @@ def test_public_list_shows_active_ngos_to_anonymous_visitors(api_client, ong):
         "phone": "",
         "address": "",
         "cnpj": "",
-        "owner": {"id": ong.owner.pk, "name": "Olga Owner", "email": ong.owner.email},
+        "owner": {"id": ong.owner.pk, "name": "Olga Owner", "email": None},
         "is_active": True,
         "created_at": ong.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": ong.updated_at.isoformat().replace("+00:00", "Z"),
@@ -88,8 +88,6 @@ def test_any_logged_in_person_registers_an_ngo_and_owns_it(user_client, user):
             "email": "contato@sopao.org",
             "cnpj": VALID_CNPJ,
             "admin_emails": ["HELPER@example.com"],
-            "owner": admin.pk,
-            "is_active": False,
         },
     )
 
@@ -98,7 +96,31 @@ def test_any_logged_in_person_registers_an_ngo_and_owns_it(user_client, user):
     assert (ong.owner, ong.is_active, ong.cnpj) == (user, True, "11222333000181")
     assert list(ong.admins.all()) == [admin]
     assert response.data["cnpj"] == VALID_CNPJ
-    assert response.data["owner"]["id"] == user.pk
+    assert response.data["owner"] == {"id": user.pk, "name": user.name, "email": user.email}
+
+
+def test_registering_refuses_owner_and_status_and_stores_nothing(user_client):
+    someone = UserFactory()
+
+    response = user_client.post(
+        ONGS,
+        {
+            "name": "Sopão Solidário",
+            "cause": "social",
+            "email": "contato@sopao.org",
+            "owner": someone.pk,
+            "is_active": False,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "owner": ["This field cannot be set here."],
+        "is_active": [
+            "This field cannot be set here; deactivate the NGO with DELETE /api/v1/ongs/{id}"
+        ],
+    }
+    assert not Ong.objects.exists()
 
 
 def test_registering_needs_login(api_client):
@@ -164,12 +186,23 @@ def test_who_may_edit_a_visible_ngo(client_for, api_client, owner, ong, who, exp
 
 def test_patch_never_changes_owner_or_status(client_for, owner, ong):
     response = client_for(owner).patch(
-        f"{ONGS}/{ong.pk}", {"name": "Cola & Bora", "owner": UserFactory().pk, "is_active": False}
+        f"{ONGS}/{ong.pk}",
+        {"name": "Cola & Bora", "owner": UserFactory().pk, "is_active": False, "balance": "9"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "owner": ["This field cannot be set here."],
+        "is_active": [
+            "This field cannot be set here; deactivate the NGO with DELETE /api/v1/ongs/{id}"
+        ],
+        "balance": [
+            "This field cannot be set here; read it with GET /api/v1/ongs/{id}/balance; "
+            "donations and withdrawals change it"
+        ],
+    }
     ong.refresh_from_db()
-    assert (ong.name, ong.owner, ong.is_active) == ("Cola & Bora", owner, True)
+    assert (ong.name, ong.owner, ong.is_active) == ("Cola&Bora", owner, True)
 
 
 def test_only_the_owner_changes_admins(client_for, owner, ong):
@@ -204,3 +237,161 @@ def test_delete_deactivates_and_hides_from_the_public(client_for, api_client, ow
 
 def test_unknown_id_is_404(user_client):
     assert user_client.get(f"{ONGS}/999999").status_code == 404
+
+
+# --- the owner's e-mail is for the NGO's managers ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_email"),
+    [("anonymous", False), ("stranger", False), ("owner", True), ("admin", True), ("staff", True)],
+)
+def test_owner_email_is_shown_only_to_the_ngos_managers(
+    client_for, api_client, owner, ong, who, sees_email
+):
+    admin = UserFactory()
+    ong.admins.add(admin)
+    OngFactory()  # another NGO: its owner's e-mail stays hidden from this NGO's managers
+    people = {
+        "stranger": UserFactory(),
+        "owner": owner,
+        "admin": admin,
+        "staff": UserFactory(is_staff=True),
+    }
+    client = client_for(people[who]) if who in people else api_client
+
+    listed = {row["id"]: row["owner"] for row in client.get(ONGS).data["results"]}
+    detail = client.get(f"{ONGS}/{ong.pk}").data["owner"]
+
+    expected = {"id": owner.pk, "name": "Olga Owner", "email": owner.email if sees_email else None}
+    assert listed[ong.pk] == expected
+    assert detail == expected
+    other = next(pk for pk in listed if pk != ong.pk)
+    assert (listed[other]["email"] is not None) == (who == "staff")
+
+
+def test_owner_email_needs_no_extra_query_for_a_logged_in_reader(
+    client_for, django_assert_max_num_queries
+):
+    reader = UserFactory()
+    OngFactory.create_batch(10)
+    OngFactory.create_batch(10, admins=[reader])
+    client = client_for(reader)
+
+    with django_assert_max_num_queries(3):  # session user, count, page with owners
+        response = client.get(ONGS, {"page_size": 100})
+
+    emails = [row["owner"]["email"] for row in response.data["results"]]
+    assert len(emails) == 20
+    assert sum(email is not None for email in emails) == 10
+
+
+def test_editing_answers_with_the_owner_email_for_the_manager(client_for, owner, ong):
+    response = client_for(owner).patch(f"{ONGS}/{ong.pk}", {"phone": "1"})
+
+    assert response.data["owner"]["email"] == owner.email
+
+
+# --- unique e-mail, one active NGO per owner, causes --------------------------------------
+
+
+def test_ngo_email_is_unique_whatever_its_case(user_client):
+    OngFactory(email="contato@sopao.org")
+
+    response = user_client.post(
+        ONGS, {"name": "Twin", "cause": "social", "email": "Contato@SOPAO.org"}
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"email": ["An NGO with this e-mail already exists."]}
+    assert Ong.objects.count() == 1
+
+
+def test_patch_to_an_email_of_another_ngo_is_400_and_changes_nothing(client_for, owner, ong):
+    OngFactory(email="taken@ngo.example")
+    before = ong.email
+
+    response = client_for(owner).patch(
+        f"{ONGS}/{ong.pk}", {"name": "Renamed", "email": "TAKEN@ngo.example"}
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {"email": ["An NGO with this e-mail already exists."]}
+    ong.refresh_from_db()
+    assert (ong.name, ong.email) == ("Cola&Bora", before)
+
+
+def test_an_ngo_may_change_the_case_of_its_own_email(client_for, owner, ong):
+    response = client_for(owner).patch(f"{ONGS}/{ong.pk}", {"email": ong.email.upper()})
+
+    assert response.status_code == 200
+    ong.refresh_from_db()
+    assert ong.email == response.data["email"]
+
+
+def test_database_refuses_two_ngos_with_one_email():
+    from django.db import IntegrityError, transaction
+
+    OngFactory(email="one@ngo.example")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OngFactory(email="ONE@ngo.example")
+
+
+def test_an_ngo_that_shared_its_email_before_keeps_it_until_it_changes(client_for):
+    # given two NGOs from before e-mails were unique (migration 0004 flagged the younger)
+    older = OngFactory(email="shared@ngo.example")
+    younger = OngFactory(email="SHARED@ngo.example", shares_legacy_email=True)
+    client = client_for(younger.owner)
+
+    # when it sends its e-mail back unchanged, then changes it
+    unchanged = client.patch(f"{ONGS}/{younger.pk}", {"email": "SHARED@ngo.example"})
+    changed = client.patch(f"{ONGS}/{younger.pk}", {"email": "own@ngo.example"})
+    back = client.patch(f"{ONGS}/{younger.pk}", {"email": older.email})
+
+    # then: kept, changed (and no longer exempt), and the shared address is not free again
+    assert unchanged.status_code == 200
+    assert changed.status_code == 200
+    assert back.status_code == 400
+    younger.refresh_from_db()
+    assert (younger.email, younger.shares_legacy_email) == ("own@ngo.example", False)
+
+
+def test_a_person_owns_one_active_ngo(user_client, user):
+    first = OngFactory(owner=user, name="Primeira")
+
+    response = user_client.post(
+        ONGS, {"name": "Segunda", "cause": "social", "email": "segunda@ngo.example"}
+    )
+
+    assert response.status_code == 409
+    assert response.data == {
+        "detail": "You already own an active NGO; a person owns one at a time.",
+        "code": "already_owns_ngo",
+        "ong": {"id": first.pk, "name": "Primeira"},
+    }
+    assert Ong.objects.count() == 1
+
+
+def test_after_deactivating_their_ngo_a_person_registers_another(user_client, user):
+    OngFactory(owner=user, is_active=False)
+    OngFactory(admins=[user])  # administering another NGO does not count
+
+    response = user_client.post(
+        ONGS, {"name": "Nova", "cause": "social", "email": "nova@ngo.example"}
+    )
+
+    assert response.status_code == 201
+    assert Ong.objects.filter(owner=user).count() == 2
+
+
+@pytest.mark.parametrize(("cause", "label"), [("housing", "habitação"), ("research", "pesquisa")])
+def test_the_seeds_causes_are_accepted(user_client, cause, label):
+    from django.utils import translation
+
+    response = user_client.post(ONGS, {"name": "N", "cause": cause, "email": "n@ngo.example"})
+
+    assert response.status_code == 201
+    assert Ong.objects.get().cause == cause
+    with translation.override("pt-br"):
+        assert str(Ong.Cause(cause).label) == label

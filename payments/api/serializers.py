@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.fields import MoneyField
+from core.serializers import InputSerializer
 from ongs.api.serializers import PersonSerializer
 from payments.models import Donation, PaymentMethod
 
@@ -32,7 +34,7 @@ def _year_bounds() -> tuple[int, int]:
     return year - 1, year + 25
 
 
-class PaymentMethodCreateSerializer(serializers.Serializer):
+class PaymentMethodCreateSerializer(InputSerializer):
     """The card as typed, sent once. Number and CVC are write-only and never stored."""
 
     number = serializers.CharField(
@@ -49,8 +51,13 @@ class PaymentMethodCreateSerializer(serializers.Serializer):
     holder_name = serializers.CharField(max_length=100)
 
 
-class PaymentMethodUpdateSerializer(serializers.Serializer):
-    """Only the holder name and expiry change; anything else sent is ignored."""
+class PaymentMethodUpdateSerializer(InputSerializer):
+    """Only the holder name and expiry change; any other field is a 400 naming it."""
+
+    elsewhere = {
+        "number": _("add a new card with POST /api/v1/payment-methods"),
+        "cvc": _("add a new card with POST /api/v1/payment-methods"),
+    }
 
     exp_month = serializers.IntegerField(min_value=1, max_value=12, required=False)
     exp_year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
@@ -93,8 +100,8 @@ class OngDonationSerializer(DonationSerializer):
         read_only_fields = fields
 
 
-class DonationCreateSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
+class DonationCreateSerializer(InputSerializer):
+    amount = MoneyField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal(settings.DONATION_MIN_AMOUNT),

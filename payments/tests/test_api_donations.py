@@ -392,3 +392,39 @@ def test_an_unknown_card_with_a_key_frees_the_key(user_client, user, ong, card):
 
     assert response.status_code == 400
     assert not IdempotencyRecord.objects.exists()
+
+
+PLAIN_ONLY = "Enter a plain decimal number such as 10 or 10.50 (no exponent)."
+
+
+@pytest.mark.parametrize("amount", ["1e3", "1E2", "5e-1", "1_000", "١٠", "+10", "Infinity"])
+def test_amounts_outside_the_schemas_pattern_are_400(user_client, ong, card, charges, amount):
+    response = user_client.post(_url(ong), {"payment_method": card.pk, "amount": amount})
+
+    assert response.status_code == 400
+    assert response.data["errors"]["amount"] in ([PLAIN_ONLY], ["A valid number is required."])
+    assert not Donation.objects.exists()
+    assert charges == []
+
+
+@pytest.mark.parametrize(("amount", "stored"), [("10", "10.00"), ("10.50", "10.50"), (25, "25.00")])
+def test_plain_decimals_still_donate(user_client, ong, card, amount, stored):
+    response = user_client.post(
+        _url(ong), {"payment_method": card.pk, "amount": amount}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.data["amount"] == stored
+    assert str(Donation.objects.get().amount) == stored
+
+
+def test_the_schema_declares_the_pattern_the_server_enforces():
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for name in ("DonationCreateRequest", "WithdrawalCreateRequest"):
+        pattern = schema["components"]["schemas"][name]["properties"]["amount"]["pattern"]
+        assert re.fullmatch(pattern.replace(r"\d", "[0-9]"), "10.50")
+        assert not re.search(pattern.replace(r"\d", "[0-9]"), "1e3")

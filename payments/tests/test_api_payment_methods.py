@@ -118,20 +118,39 @@ def test_patch_changes_holder_and_expiry_only(user_client, user):
 
     response = user_client.patch(
         f"{METHODS}/{method.pk}",
-        {
-            "holder_name": "P. Pessoa",
-            "exp_month": 1,
-            "exp_year": 2098,
-            "last4": "0000",
-            "brand": "amex",
-            "number": "5555555555554444",
-        },
+        {"holder_name": "P. Pessoa", "exp_month": 1, "exp_year": 2098},
     )
 
     assert response.status_code == 200
     method.refresh_from_db()
     assert (method.holder_name, method.exp_month, method.exp_year) == ("P. Pessoa", 1, 2098)
     assert (method.last4, method.brand) == ("4242", "visa")
+
+
+def test_patch_refuses_the_card_itself_and_changes_nothing(user_client, user):
+    method = PaymentMethodFactory(user=user, holder_name="Card Holder")
+    new_card = "This field cannot be set here; add a new card with POST /api/v1/payment-methods"
+
+    response = user_client.patch(
+        f"{METHODS}/{method.pk}",
+        {
+            "holder_name": "P. Pessoa",
+            "last4": "0000",
+            "brand": "amex",
+            "number": "5555555555554444",
+            "cvc": "123",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.data["errors"] == {
+        "last4": ["This field cannot be set here."],
+        "brand": ["This field cannot be set here."],
+        "number": [new_card],
+        "cvc": [new_card],
+    }
+    method.refresh_from_db()
+    assert (method.holder_name, method.last4, method.brand) == ("Card Holder", "4242", "visa")
 
 
 def test_patch_refuses_a_past_expiry(user_client, user):
