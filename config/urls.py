@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import RedocView, SchemaView, SwaggerView, health
+from homes.pages import InvitationPageView
 from orders.email.webhooks import provider_inbound
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("anymail/mailgun/inbound_mime/", provider_inbound, {"provider": "mailgun"}),
     path("anymail/mandrill/", provider_inbound, {"provider": "mandrill"}),
     path("health/", health, name="health"),
+    # The page a home invitation e-mail links to (core.links, homes.pages).
+    path("invitations/<str:token>/", InvitationPageView.as_view(), name="invitation-page"),
 ]
 
 if settings.DEBUG:

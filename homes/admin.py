@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
+from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task, TaskComment
 
 
 class HomeMemberInline(admin.TabularInline):
@@ -12,8 +12,8 @@ class HomeMemberInline(admin.TabularInline):
 
 @admin.register(Home)
 class HomeAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "rent", "created_by", "created_at"]
-    list_filter = ["time_zone", "created_at"]
+    list_display = ["name", "time_zone", "rent", "tasks_need_review", "created_by", "created_at"]
+    list_filter = ["time_zone", "tasks_need_review", "created_at"]
     search_fields = ["name", "address", "created_by__email"]
     list_select_related = ["created_by"]
     autocomplete_fields = ["created_by"]
@@ -83,10 +83,28 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "due_at"
 
 
+@admin.register(TaskComment)
+class TaskCommentAdmin(admin.ModelAdmin):
+    list_display = ["task", "author", "kind", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["body", "task__title", "author__email"]
+    list_select_related = ["task", "author"]
+    autocomplete_fields = ["task", "author"]
+
+
 @admin.register(Bill)
 class BillAdmin(admin.ModelAdmin):
-    list_display = ["description", "home", "debtor", "creditor", "amount", "due_date", "is_paid"]
-    list_filter = ["is_paid", "due_date"]
+    list_display = [
+        "description",
+        "home",
+        "debtor",
+        "creditor",
+        "amount",
+        "due_date",
+        "is_paid",
+        "payment_reported_at",
+    ]
+    list_filter = ["is_paid", ("payment_reported_at", admin.EmptyFieldListFilter), "due_date"]
     search_fields = ["description", "home__name", "debtor__email", "creditor__email"]
     list_select_related = ["home", "debtor", "creditor"]
     autocomplete_fields = ["home", "debtor", "creditor", "penalty_task", "created_by"]

@@ -25,6 +25,8 @@ class Home(TimeStampedModel):
     )
     photo = models.ImageField(_("photo"), upload_to="homes/photos/", blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    # When set, a task a resident completes waits for an admin's approval before its points.
+    tasks_need_review = models.BooleanField(_("tasks need review"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -147,6 +149,7 @@ class Routine(TimeStampedModel):
     class Assignment(models.TextChoices):
         FIXED = "fixed", _("fixed member")  # always the `responsible` member
         ROTATION = "rotation", _("rotation")  # round-robin over `rotation_members`
+        EVERYONE = "everyone", _("everyone")  # one task for each member of the home
 
     home = models.ForeignKey(
         Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="routines"
@@ -211,6 +214,7 @@ class Task(TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")  # to do, not yet due
+        IN_REVIEW = "in_review", _("in review")  # completed, waiting for an admin's approval
         DONE = "done", _("done")  # completed; its points were awarded once
         OVERDUE = "overdue", _("overdue")  # its due moment passed while pending
 
@@ -227,7 +231,7 @@ class Task(TimeStampedModel):
         blank=True,
         related_name="home_tasks",
     )
-    due_at = models.DateTimeField(_("due at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)  # None: no deadline
     points = models.PositiveIntegerField(_("points"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -240,8 +244,12 @@ class Task(TimeStampedModel):
         blank=True,
         related_name="tasks",
     )
-    # The local date (home's zone) of the routine occurrence; with `routine` it is unique.
+    # The local date (home's zone) of the routine occurrence; with `routine` and
+    # `occurrence_member` it is unique.
     occurrence_date = models.DateField(_("occurrence date"), null=True, blank=True)
+    # For an "everyone" routine, the user id the occurrence was made for (a plain id: it
+    # keeps the key stable when the task is reassigned); 0 for any other task.
+    occurrence_member = models.PositiveBigIntegerField(_("occurrence member"), default=0)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -273,10 +281,11 @@ class Task(TimeStampedModel):
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        ordering = ["due_at", "id"]
+        ordering = [models.F("due_at").asc(nulls_last=True), "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["routine", "occurrence_date"], name="task_one_per_routine_and_date"
+                fields=["routine", "occurrence_date", "occurrence_member"],
+                name="task_one_per_routine_date_member",
             ),
         ]
         indexes = [
@@ -311,8 +320,10 @@ class Bill(TimeStampedModel):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     description = models.CharField(_("description"), max_length=255)
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    is_paid = models.BooleanField(_("paid"), default=False)
+    is_paid = models.BooleanField(_("paid"), default=False)  # confirmed by the creditor
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The debtor said they paid; the creditor has not confirmed or rejected it yet.
+    payment_reported_at = models.DateTimeField(_("payment reported at"), null=True, blank=True)
     # One penalty per overdue task: the unique one-to-one makes a second one impossible.
     penalty_task = models.OneToOneField(
         Task,
@@ -345,10 +356,58 @@ class Bill(TimeStampedModel):
                 condition=models.Q(is_paid=False) | models.Q(paid_at__isnull=False),
                 name="bill_paid_has_paid_at",
             ),
+            models.CheckConstraint(
+                condition=models.Q(is_paid=False) | models.Q(payment_reported_at__isnull=True),
+                name="bill_paid_is_not_awaiting_confirmation",
+            ),
         ]
         indexes = [
             models.Index(fields=["home", "is_paid"], name="bill_home_paid_idx"),
         ]
 
+    class Status(models.TextChoices):
+        UNPAID = "unpaid", _("unpaid")  # nothing paid, or a reported payment was rejected
+        PAYMENT_REPORTED = "payment_reported", _("payment reported")  # awaits the creditor
+        PAID = "paid", _("paid")  # confirmed: no longer counts in balances
+
     def __str__(self) -> str:
         return f"{self.description}: {self.amount}"
+
+    @property
+    def status(self) -> str:
+        if self.is_paid:
+            return self.Status.PAID
+        if self.payment_reported_at is not None:
+            return self.Status.PAYMENT_REPORTED
+        return self.Status.UNPAID
+
+
+class TaskComment(TimeStampedModel):
+    """A message on a task by someone of its home; an admin's send-back note is one too."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("comment")  # written with POST tasks/{id}/comments
+        SENT_BACK = "sent_back", _("sent back")  # the note of an admin's send-back
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("body"), max_length=2000)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMMENT)
+
+    class Meta:
+        verbose_name = _("task comment")
+        verbose_name_plural = _("task comments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at"], name="task_comment_task_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -81,11 +81,21 @@ def routine_assignee_id(routine: Routine, day: date) -> int | None:
     return members[index % len(members)]
 
 
-def routines_materialize(*, now: datetime | None = None) -> int:
-    """Create today's task (today in each home's zone) for every routine that occurs today.
+def _occurrence_people(routine: Routine, day: date) -> list[tuple[int, int | None]]:
+    """(occurrence_member, assignee id) of each task the routine makes on `day`: one per
+    member of the home for an "everyone" routine, else one (key 0)."""
+    if routine.assignment == Routine.Assignment.EVERYONE:
+        return [(member.user_id, member.user_id) for member in routine.home.members.all()]
+    return [(0, routine_assignee_id(routine, day))]
 
-    Running twice creates nothing twice: the (routine, occurrence_date) unique constraint
-    decides, not a check. An occurrence whose time limit has already passed when first seen
+
+def routines_materialize(*, now: datetime | None = None) -> int:
+    """Create today's task (today in each home's zone) for every routine that occurs today;
+    an "everyone" routine makes one task per member of the home.
+
+    Running twice creates nothing twice: the (routine, occurrence_date, occurrence_member)
+    unique constraint decides, not a check; a member who joins later that day gets their
+    task on the next run. An occurrence whose time limit has already passed when first seen
     (the routine was created late in the day, or the scheduler was down) is not created,
     so nobody is fined for a task they never saw. Returns how many tasks were created.
     """
@@ -94,7 +104,10 @@ def routines_materialize(*, now: datetime | None = None) -> int:
     routines = (
         Routine.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=earliest_today))
         .select_related("home")
-        .prefetch_related(Prefetch("rotation_members", queryset=User.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("rotation_members", queryset=User.objects.order_by("id")),
+            Prefetch("home__members", queryset=HomeMember.objects.order_by("user_id")),
+        )
         .order_by("id")
     )
     created = 0
@@ -106,20 +119,22 @@ def routines_materialize(*, now: datetime | None = None) -> int:
         due_at = occurrence_due_at(today, routine.time_limit, zone)
         if due_at <= now:
             continue
-        with transaction.atomic():
-            _task, was_created = Task.objects.get_or_create(
-                routine=routine,
-                occurrence_date=today,
-                defaults={
-                    "home": routine.home,
-                    "title": routine.name,
-                    "description": routine.description,
-                    "assignee_id": routine_assignee_id(routine, today),
-                    "due_at": due_at,
-                    "points": routine.points,
-                },
-            )
-        created += was_created
+        for occurrence_member, assignee_id in _occurrence_people(routine, today):
+            with transaction.atomic():
+                _task, was_created = Task.objects.get_or_create(
+                    routine=routine,
+                    occurrence_date=today,
+                    occurrence_member=occurrence_member,
+                    defaults={
+                        "home": routine.home,
+                        "title": routine.name,
+                        "description": routine.description,
+                        "assignee_id": assignee_id,
+                        "due_at": due_at,
+                        "points": routine.points,
+                    },
+                )
+            created += was_created
     return created
 
 
@@ -163,7 +178,7 @@ def tasks_mark_overdue(*, now: datetime | None = None) -> tuple[int, int]:
                 assignee__isnull=False,
                 penalty_bill__isnull=True,
             )
-            .select_related("routine", "home")
+            .select_related("routine", "home", "assignee")
             .order_by("id")
         )
         for task in candidates:
@@ -173,7 +188,7 @@ def tasks_mark_overdue(*, now: datetime | None = None) -> tuple[int, int]:
             local_due = task.due_at.astimezone(task.home.zone).date()
             try:
                 with transaction.atomic():
-                    Bill.objects.create(
+                    bill = Bill.objects.create(
                         home=task.home,
                         debtor_id=task.assignee_id,
                         creditor_id=creditor_id,
@@ -185,15 +200,40 @@ def tasks_mark_overdue(*, now: datetime | None = None) -> tuple[int, int]:
                     )
             except IntegrityError:  # another run billed it first
                 continue
+            _mail_penalty(bill, task)
             penalties += 1
     return overdue, penalties
+
+
+def _mail_penalty(bill: Bill, task: Task) -> None:
+    """Tell the debtor a penalty bill was made, in the bill's transaction (once per bill)."""
+    debtor = task.assignee
+    outbox_enqueue(
+        key=f"homes.penalty_billed.{bill.pk}",
+        to=debtor.email,
+        email=render_email(
+            "homes/email/penalty_billed",
+            {"bill": bill, "task": task, "home": task.home, "user": debtor},
+            language=debtor.language,
+        ),
+    )
+
+
+def task_reminder_key(task: Task) -> str:
+    """One due-soon reminder per task and deadline: a moved deadline is a new reminder."""
+    return f"homes.task_due_soon.{task.pk}.{task.due_at.astimezone(UTC):%Y%m%dT%H%M%S}"
+
+
+def bill_reminder_key(bill: Bill) -> str:
+    """One overdue reminder per bill and due date: a new due date is a new reminder."""
+    return f"homes.bill_overdue.{bill.pk}.{bill.due_date.isoformat()}"
 
 
 def tasks_remind_due_soon(*, now: datetime | None = None) -> int:
     """E-mail each assignee once about a pending task due within HOMES_TASK_REMINDER_MINUTES.
 
-    `reminded_at` is set with a conditional UPDATE and the outbox key is per task, so a
-    task is announced once however many runs see it.
+    `reminded_at` is set with a conditional UPDATE and the outbox key is per task and
+    deadline, so a task is announced once per deadline however many runs see it.
     """
     now = now or timezone.now()
     window = now + timedelta(minutes=settings.HOMES_TASK_REMINDER_MINUTES)
@@ -212,7 +252,7 @@ def tasks_remind_due_soon(*, now: datetime | None = None) -> int:
             ):
                 continue
             outbox_enqueue(
-                key=f"homes.task_due_soon.{task.pk}",
+                key=task_reminder_key(task),
                 to=task.assignee.email,
                 email=render_email(
                     "homes/email/task_due_soon",
@@ -232,7 +272,7 @@ def tasks_remind_due_soon(*, now: datetime | None = None) -> int:
 
 def bills_remind_overdue(*, now: datetime | None = None) -> int:
     """E-mail the debtor once about each unpaid bill whose due date (in the home's zone)
-    has passed. Idempotent by `reminded_at` and the per-bill outbox key."""
+    has passed. Idempotent by `reminded_at` and the per-bill-and-due-date outbox key."""
     now = now or timezone.now()
     # The latest "today" on Earth is at most one day after UTC's; the exact cut is per home.
     bills = Bill.objects.filter(
@@ -250,7 +290,7 @@ def bills_remind_overdue(*, now: datetime | None = None) -> int:
             ):
                 continue
             outbox_enqueue(
-                key=f"homes.bill_overdue.{bill.pk}",
+                key=bill_reminder_key(bill),
                 to=bill.debtor.email,
                 email=render_email(
                     "homes/email/bill_overdue",

@@ -1,14 +1,16 @@
 """Querysets scoped to a user. Views read homes data only through these."""
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import NotFound
-from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
+from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task, TaskComment
 
 
 def _visible_home_ids(user: User) -> QuerySet:
@@ -90,6 +92,17 @@ def task_list_visible_to(user: User) -> QuerySet[Task]:
     return tasks.select_related("assignee", "home")
 
 
+def task_list_mine(user: User) -> QuerySet[Task]:
+    """Tasks assigned to the user in every home they live in (an "everyone" routine's
+    task for them included). Tasks of a home they left are not theirs any more."""
+    return task_list_visible_to(user).filter(assignee=user, home__in=_visible_home_ids(user))
+
+
+def task_comment_list(task: Task) -> QuerySet[TaskComment]:
+    """A task's comments, oldest first, with their authors."""
+    return TaskComment.objects.filter(task=task).select_related("author")
+
+
 def task_get_visible_to(user: User, pk: int) -> Task:
     try:
         return task_list_visible_to(user).get(pk=pk)
@@ -150,3 +163,21 @@ def home_net_balances(home: Home) -> dict[int, Decimal]:
 
 def user_names(user_ids: set[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=user_ids).values_list("pk", "name"))
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is stored of an invitation token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_get_pending(token: str) -> HomeInvitation | None:
+    """The pending, unexpired invitation a token opens, with its home and inviter."""
+    return (
+        HomeInvitation.objects.select_related("home", "invited_by")
+        .filter(
+            token_hash=invitation_token_hash(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )

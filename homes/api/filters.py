@@ -1,8 +1,8 @@
 import django_filters
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import Rank
 
-from core.filters import ChoicesFilter, DateFilter, IdFilter, IsoDateTimeFilter
+from core.filters import ChoicesFilter, DateFilter, IdFilter, IsoDateTimeFilter, OrderingFilter
 from homes import selectors
 from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
 
@@ -46,6 +46,26 @@ class LeaderboardFilter(django_filters.FilterSet):
         return ranked.annotate(rank=Window(expression=Rank(), order_by=F("period_points").desc()))
 
 
+class UndatedLastOrderingFilter(OrderingFilter):
+    """`ordering=` where tasks without a deadline come last whichever way `due_at` is
+    sorted (databases disagree on where NULLs go by default)."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms = []
+        for term in ordering:
+            if term.lstrip("-") == "due_at":
+                due = F("due_at")
+                terms.append(
+                    due.desc(nulls_last=True) if term[0] == "-" else due.asc(nulls_last=True)
+                )
+            else:
+                terms.append(term)
+        return queryset.order_by(*terms)
+
+
 class TaskFilter(django_filters.FilterSet):
     status = ChoicesFilter(choices=Task.Status.choices)
     due_from = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
@@ -54,10 +74,27 @@ class TaskFilter(django_filters.FilterSet):
     # the caller whether it exists.
     assignee = IdFilter(field_name="assignee_id")
     routine = IdFilter(field_name="routine_id")
+    has_deadline = django_filters.BooleanFilter(
+        field_name="due_at", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Task
-        fields = ["status", "assignee", "routine", "due_from", "due_to"]
+        fields = ["status", "assignee", "routine", "due_from", "due_to", "has_deadline"]
+
+
+class MyTaskFilter(TaskFilter):
+    """`GET tasks`: every home's tasks, or with `mine=true` only those assigned to me."""
+
+    home = IdFilter(field_name="home_id")
+    mine = django_filters.BooleanFilter(method="_mine")
+
+    class Meta(TaskFilter.Meta):
+        fields = [*TaskFilter.Meta.fields, "home", "mine"]
+
+    def _mine(self, queryset, name, value):
+        user = self.request.user
+        return queryset.filter(assignee=user) if value else queryset.exclude(assignee=user)
 
 
 class RoutineFilter(django_filters.FilterSet):
@@ -85,7 +122,29 @@ class BillFilter(django_filters.FilterSet):
     is_penalty = django_filters.BooleanFilter(
         field_name="penalty_task", lookup_expr="isnull", exclude=True
     )
+    status = ChoicesFilter(choices=Bill.Status.choices, method="_status")
 
     class Meta:
         model = Bill
-        fields = ["home", "is_paid", "debtor", "creditor", "due_from", "due_to", "is_penalty"]
+        fields = [
+            "home",
+            "status",
+            "is_paid",
+            "debtor",
+            "creditor",
+            "due_from",
+            "due_to",
+            "is_penalty",
+        ]
+
+    def _status(self, queryset, name, value):
+        if not value:
+            return queryset
+        wanted = Q(pk__in=[])
+        if Bill.Status.PAID in value:
+            wanted |= Q(is_paid=True)
+        if Bill.Status.PAYMENT_REPORTED in value:
+            wanted |= Q(is_paid=False, payment_reported_at__isnull=False)
+        if Bill.Status.UNPAID in value:
+            wanted |= Q(is_paid=False, payment_reported_at__isnull=True)
+        return queryset.filter(wanted)

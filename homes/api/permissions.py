@@ -7,7 +7,8 @@ class HomeRolePermission(RolePermission):
     """Roles in a home, read from the database: `admin`, `resident`, plus `member` for
     anyone who lives there and per-object roles: `self` (one's own membership), `assignee`
     (a task assigned to the user, or an unassigned task of their home), `author` (who
-    created the task) and `creditor` (a bill owed to the user).
+    created the task), `creditor` (a bill owed to the user) and `debtor` (a bill the user
+    owes).
 
     On nested routes (`homes/{home_id}/...`) the home is loaded first through the selector,
     so a home the user cannot see is a 404 before any role is checked.
@@ -28,6 +29,8 @@ class HomeRolePermission(RolePermission):
                 roles.add("author")
         if isinstance(obj, Bill) and obj.creditor_id == user.pk:
             roles.add("creditor")
+        if isinstance(obj, Bill) and obj.debtor_id == user.pk:
+            roles.add("debtor")
         return roles
 
     def has_permission(self, request, view) -> bool:

@@ -1,16 +1,22 @@
 from decimal import Decimal
 from zoneinfo import available_timezones
 
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
-from core.fields import IdListField
-from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
-
-PHOTO_CONTENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+from core.fields import AbsoluteImageField, IdListField, MoneyField, PhotoField
+from core.serializers import InputSerializer
+from homes.models import (
+    Bill,
+    Home,
+    HomeInvitation,
+    HomeMember,
+    Routine,
+    Rule,
+    Task,
+    TaskComment,
+)
 
 
 class HomeResidentField(serializers.PrimaryKeyRelatedField):
@@ -42,6 +48,7 @@ class HomeSerializer(serializers.ModelSerializer):
             "rent",
             "photo",
             "time_zone",
+            "tasks_need_review",
             "created_by",
             "my_role",
             "created_at",
@@ -50,14 +57,18 @@ class HomeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HomeWriteSerializer(serializers.Serializer):
+class HomeWriteSerializer(InputSerializer):
+    elsewhere = {"photo": _("upload it with PUT /api/v1/homes/{id}/photo (multipart).")}
+
     name = serializers.CharField(max_length=120)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    rent = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
-    )
+    rent = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False)
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text=_("IANA name, e.g. America/Sao_Paulo")
+    )
+    tasks_need_review = serializers.BooleanField(
+        required=False,
+        help_text=_("Tasks residents complete wait for an admin's approval before points."),
     )
 
     def validate_time_zone(self, value: str) -> str:
@@ -66,24 +77,10 @@ class HomeWriteSerializer(serializers.Serializer):
         return value
 
 
-class HomePhotoSerializer(serializers.Serializer):
-    """The home's photo, uploaded as multipart/form-data (the only upload of the API)."""
+class HomePhotoSerializer(InputSerializer):
+    """The home's photo, uploaded as multipart/form-data."""
 
-    photo = serializers.ImageField(help_text=_("JPEG, PNG, WebP or GIF."))
-
-    def validate_photo(self, photo):
-        limit = settings.HOMES_PHOTO_MAX_BYTES
-        if photo.size > limit:
-            raise serializers.ValidationError(
-                _("The photo is larger than %(limit)s.") % {"limit": filesizeformat(limit)},
-                code="photo_too_large",
-            )
-        # Set by Pillow from the decoded image, not taken from the client's header.
-        if getattr(photo, "content_type", None) not in PHOTO_CONTENT_TYPES:
-            raise serializers.ValidationError(
-                _("Send a JPEG, PNG, WebP or GIF image."), code="photo_type"
-            )
-        return photo
+    photo = PhotoField()
 
 
 # --- Members ---------------------------------------------------------------------------------
@@ -93,11 +90,12 @@ class MemberSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", read_only=True)
     name = serializers.CharField(source="user.name", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
+    photo = AbsoluteImageField(source="user.photo", help_text=_("Absolute URL, or null."))
     joined_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = HomeMember
-        fields = ["user", "name", "email", "role", "points", "joined_at"]
+        fields = ["user", "name", "email", "photo", "role", "points", "joined_at"]
         read_only_fields = fields
 
 
@@ -112,14 +110,16 @@ class LeaderboardEntrySerializer(MemberSerializer):
         read_only_fields = fields
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(
         choices=HomeMember.Role.choices, default=HomeMember.Role.RESIDENT
     )
 
 
-class MemberUpdateSerializer(serializers.Serializer):
+class MemberUpdateSerializer(InputSerializer):
+    elsewhere = {"points": _("points are earned by completing tasks.")}
+
     role = serializers.ChoiceField(choices=HomeMember.Role.choices)
 
 
@@ -149,7 +149,7 @@ class RuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RuleWriteSerializer(serializers.Serializer):
+class RuleWriteSerializer(InputSerializer):
     text = serializers.CharField(max_length=2000)
 
 
@@ -183,7 +183,7 @@ class RoutineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RoutineWriteSerializer(serializers.Serializer):
+class RoutineWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     weekdays = serializers.ListField(
@@ -199,7 +199,7 @@ class RoutineWriteSerializer(serializers.Serializer):
     responsible = HomeResidentField(required=False, allow_null=True)
     rotation_members = IdListField(child_relation=HomeResidentField(), required=False)
     points = serializers.IntegerField(min_value=0, max_value=1000, required=False)
-    penalty_amount = serializers.DecimalField(
+    penalty_amount = MoneyField(
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True
     )
     valid_from = serializers.DateField(required=False)
@@ -216,12 +216,14 @@ class TaskSerializer(serializers.ModelSerializer):
     assignee_name = serializers.CharField(
         source="assignee.name", read_only=True, default=None, allow_null=True
     )
+    home_name = serializers.CharField(source="home.name", read_only=True)
 
     class Meta:
         model = Task
         fields = [
             "id",
             "home",
+            "home_name",
             "title",
             "description",
             "assignee",
@@ -241,12 +243,46 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TaskWriteSerializer(serializers.Serializer):
+TASK_STATUS_ELSEWHERE = _(
+    "complete it with POST /api/v1/tasks/{id}/complete; admins review it with "
+    "POST /api/v1/tasks/{id}/approve or /send-back."
+)
+
+
+class TaskWriteSerializer(InputSerializer):
+    elsewhere = {
+        "status": TASK_STATUS_ELSEWHERE,
+        "completed_at": TASK_STATUS_ELSEWHERE,
+        "completed_by": TASK_STATUS_ELSEWHERE,
+        "points_awarded_to": TASK_STATUS_ELSEWHERE,
+    }
+
     title = serializers.CharField(max_length=160)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     assignee = HomeResidentField(required=False, allow_null=True)
-    due_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Optional: null for no deadline.")
+    )
     points = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+
+
+class TaskSendBackSerializer(InputSerializer):
+    note = serializers.CharField(max_length=2000, help_text=_("What is left to do."))
+
+
+class TaskCommentSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(
+        source="author.name", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = TaskComment
+        fields = ["id", "task", "author", "author_name", "kind", "body", "created_at"]
+        read_only_fields = fields
+
+
+class TaskCommentWriteSerializer(InputSerializer):
+    body = serializers.CharField(max_length=2000)
 
 
 # --- Bills -----------------------------------------------------------------------------------
@@ -256,6 +292,11 @@ class BillSerializer(serializers.ModelSerializer):
     debtor_name = serializers.CharField(source="debtor.name", read_only=True)
     creditor_name = serializers.CharField(source="creditor.name", read_only=True)
     home_name = serializers.CharField(source="home.name", read_only=True)
+    status = serializers.ChoiceField(
+        choices=Bill.Status.choices,
+        read_only=True,
+        help_text=_("payment_reported: the debtor says they paid; the creditor confirms."),
+    )
 
     class Meta:
         model = Bill
@@ -270,8 +311,10 @@ class BillSerializer(serializers.ModelSerializer):
             "amount",
             "description",
             "due_date",
+            "status",
             "is_paid",
             "paid_at",
+            "payment_reported_at",
             "penalty_task",
             "created_by",
             "created_at",
@@ -280,18 +323,33 @@ class BillSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BillCreateSerializer(serializers.Serializer):
+BILL_PAYMENT_ELSEWHERE = _(
+    "the debtor reports a payment with POST /api/v1/bills/{id}/report-payment; the creditor "
+    "confirms it with POST /api/v1/bills/{id}/confirm-payment or marks it paid with "
+    "POST /api/v1/bills/{id}/pay."
+)
+BILL_ELSEWHERE = {
+    "is_paid": BILL_PAYMENT_ELSEWHERE,
+    "paid_at": BILL_PAYMENT_ELSEWHERE,
+    "status": BILL_PAYMENT_ELSEWHERE,
+    "payment_reported_at": BILL_PAYMENT_ELSEWHERE,
+}
+
+
+class BillCreateSerializer(InputSerializer):
+    elsewhere = BILL_ELSEWHERE
+
     debtor = HomeResidentField()
     creditor = HomeResidentField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     description = serializers.CharField(max_length=255)
     due_date = serializers.DateField(required=False, allow_null=True)
 
 
-class BillUpdateSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
-    )
+class BillUpdateSerializer(InputSerializer):
+    elsewhere = BILL_ELSEWHERE
+
+    amount = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False)
     description = serializers.CharField(max_length=255, required=False)
     due_date = serializers.DateField(required=False, allow_null=True)
 

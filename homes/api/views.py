@@ -2,11 +2,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import FilterBackend
+from core.serializers import refuse_body
 from homes import selectors, services
 from homes.api import filters, serializers
 from homes.api.permissions import HomeRolePermission
@@ -15,6 +18,8 @@ from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
 HOME_ID = OpenApiParameter("home_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ADMIN = {"admin"}
 MEMBER = {"member"}
+# Task lists: tasks without a deadline come last however `due_at` is sorted.
+TASK_FILTER_BACKENDS = [FilterBackend, SearchFilter, filters.UndatedLastOrderingFilter]
 
 
 class HomeScopedMixin:
@@ -164,6 +169,7 @@ class InvitationAcceptView(APIView):
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH)],
     )
     def post(self, request, token: str):
+        refuse_body(request)
         member = services.invitation_accept(user=request.user, token=token)
         return Response(serializers.MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -365,6 +371,7 @@ class RoutineViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 @extend_schema(tags=["homes"], parameters=[HOME_ID])
 class HomeTaskViewSet(HomeScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.TaskSerializer
+    filter_backends = TASK_FILTER_BACKENDS
     filterset_class = filters.TaskFilter
     search_fields = ["title", "description"]
     ordering_fields = ["id", "due_at", "points", "status", "created_at"]
@@ -387,14 +394,25 @@ class HomeTaskViewSet(HomeScopedMixin, mixins.ListModelMixin, viewsets.GenericVi
 
 
 @extend_schema(tags=["homes"])
-class TaskViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """`GET tasks` lists the tasks of every home the user lives in; `mine=true` keeps those
+    assigned to them (an "everyone" routine's task for them included)."""
+
     serializer_class = serializers.TaskSerializer
     permission_classes = [IsAuthenticated, HomeRolePermission]
     lookup_value_regex = r"\d+"
+    filter_backends = TASK_FILTER_BACKENDS
+    filterset_class = filters.MyTaskFilter
+    search_fields = ["title", "description", "home__name"]
+    ordering_fields = ["id", "due_at", "points", "status", "created_at"]
+    ordering = ["due_at", "id"]
     required_roles = {
         "partial_update": {"admin", "author"},
         "destroy": {"admin", "author"},
         "complete": {"admin", "assignee"},
+        "approve": ADMIN,
+        "send_back": ADMIN,
+        "comments": MEMBER,
     }
 
     def get_queryset(self):
@@ -417,11 +435,62 @@ class TaskViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=serializers.TaskSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=[])
     def complete(self, request, pk=None):
-        """Mark the task done and award its points once (409 if it is already done)."""
-        task = services.task_complete(task=self.get_object(), user=request.user)
+        """Mark the task done and award its points once (409 if it is already done). In a
+        home that asks for review, a resident's completion waits for an admin
+        (`in_review`)."""
+        task = self.get_object()
+        refuse_body(request)
+        task = services.task_complete(task=task, user=request.user)
         return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=None, responses=serializers.TaskSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, pk=None):
+        """An admin accepts a task in review: done, and its points awarded once."""
+        task = self.get_object()
+        refuse_body(request)
+        task = services.task_approve(task=task, user=request.user)
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=serializers.TaskSendBackSerializer, responses=serializers.TaskSerializer)
+    @action(detail=True, methods=["post"], url_path="send-back", filter_backends=[])
+    def send_back(self, request, pk=None):
+        """An admin returns a task in review to pending; the note becomes a comment."""
+        task = self.get_object()
+        data = _write(serializers.TaskSendBackSerializer, request)
+        task = services.task_send_back(task=task, user=request.user, note=data["note"])
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=serializers.TaskCommentSerializer(many=True),
+        description="The task's comments, oldest first (paginated).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.TaskCommentWriteSerializer,
+        responses={201: serializers.TaskCommentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        serializer_class=serializers.TaskCommentSerializer,
+    )
+    def comments(self, request, pk=None):
+        """Comments of a task, read and written by the people of its home."""
+        task = self.get_object()
+        if request.method == "POST":
+            data = _write(serializers.TaskCommentWriteSerializer, request)
+            comment = services.task_comment_create(task=task, user=request.user, body=data["body"])
+            return Response(
+                serializers.TaskCommentSerializer(comment).data, status=status.HTTP_201_CREATED
+            )
+        page = self.paginate_queryset(selectors.task_comment_list(task))
+        return self.get_paginated_response(serializers.TaskCommentSerializer(page, many=True).data)
 
 
 # --- Bills -----------------------------------------------------------------------------------
@@ -466,6 +535,10 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "partial_update": {"admin", "creditor"},
         "destroy": {"admin", "creditor"},
         "pay": {"admin", "creditor"},
+        "report_payment": {"debtor"},
+        "confirm_payment": {"admin", "creditor"},
+        "reject_payment": {"admin", "creditor"},
+        "mark_unpaid": {"admin", "creditor"},
     }
 
     def get_queryset(self):
@@ -487,8 +560,47 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=serializers.BillSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filter_backends=[])
     def pay(self, request, pk=None):
-        """Mark the bill paid (the creditor or an admin); 409 if it already is."""
-        bill = services.bill_pay(bill=self.get_object())
+        """Mark the bill paid (the creditor or an admin, never its debtor); 409 if it
+        already is."""
+        bill = self.get_object()
+        refuse_body(request)
+        bill = services.bill_pay(bill=bill, user=request.user)
+        return Response(self.get_serializer(bill).data)
+
+    @extend_schema(request=None, responses=serializers.BillSerializer)
+    @action(detail=True, methods=["post"], url_path="report-payment", filter_backends=[])
+    def report_payment(self, request, pk=None):
+        """The debtor says they paid; the bill waits for the creditor (`payment_reported`)."""
+        bill = self.get_object()
+        refuse_body(request)
+        bill = services.bill_report_payment(bill=bill)
+        return Response(self.get_serializer(bill).data)
+
+    @extend_schema(request=None, responses=serializers.BillSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-payment", filter_backends=[])
+    def confirm_payment(self, request, pk=None):
+        """The creditor (or an admin) confirms the reported payment: paid."""
+        bill = self.get_object()
+        refuse_body(request)
+        bill = services.bill_confirm_payment(bill=bill, user=request.user)
+        return Response(self.get_serializer(bill).data)
+
+    @extend_schema(request=None, responses=serializers.BillSerializer)
+    @action(detail=True, methods=["post"], url_path="reject-payment", filter_backends=[])
+    def reject_payment(self, request, pk=None):
+        """The creditor (or an admin) rejects the reported payment: unpaid again."""
+        bill = self.get_object()
+        refuse_body(request)
+        bill = services.bill_reject_payment(bill=bill, user=request.user)
+        return Response(self.get_serializer(bill).data)
+
+    @extend_schema(request=None, responses=serializers.BillSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-unpaid", filter_backends=[])
+    def mark_unpaid(self, request, pk=None):
+        """The creditor or an admin sets a paid bill back to unpaid."""
+        bill = self.get_object()
+        refuse_body(request)
+        bill = services.bill_mark_unpaid(bill=bill)
         return Response(self.get_serializer(bill).data)

@@ -3,9 +3,13 @@ each module holds one part of the household."""
 
 from homes.services.bills import (
     Transfer,
+    bill_confirm_payment,
     bill_create,
     bill_delete,
+    bill_mark_unpaid,
     bill_pay,
+    bill_reject_payment,
+    bill_report_payment,
     bill_update,
     settle,
 )
@@ -32,18 +36,25 @@ from homes.services.rules import (
     rule_update,
 )
 from homes.services.tasks import (
+    task_approve,
+    task_comment_create,
     task_complete,
     task_create,
     task_delete,
+    task_send_back,
     task_update,
 )
 
 __all__ = [
     "InviteResult",
     "Transfer",
+    "bill_confirm_payment",
     "bill_create",
     "bill_delete",
+    "bill_mark_unpaid",
     "bill_pay",
+    "bill_reject_payment",
+    "bill_report_payment",
     "bill_update",
     "home_create",
     "home_delete",
@@ -59,8 +70,11 @@ __all__ = [
     "rule_delete",
     "rule_update",
     "settle",
+    "task_approve",
+    "task_comment_create",
     "task_complete",
     "task_create",
     "task_delete",
+    "task_send_back",
     "task_update",
 ]

@@ -38,16 +38,34 @@ def bill_create(*, home: Home, user: User, data: dict[str, Any]) -> Bill:
     return Bill.objects.create(home=home, created_by=user, **fields)
 
 
+def _check_no_payment_reported(bill: Bill) -> None:
+    if bill.payment_reported_at is not None:
+        raise Conflict(
+            _("Confirm or reject the reported payment first."), code="bill_payment_reported"
+        )
+
+
+def _check_not_debtor(bill: Bill, user: User) -> None:
+    if bill.debtor_id == user.pk:
+        raise Forbidden(
+            _("The creditor or an admin confirms payments, not the debtor."),
+            code="debtor_cannot_confirm",
+        )
+
+
 @transaction.atomic
 def bill_update(*, bill: Bill, data: dict[str, Any]) -> Bill:
-    """Change an unpaid bill's amount, description or due date (409 once paid)."""
+    """Change an unpaid bill's amount, description or due date (409 once paid or while a
+    reported payment awaits the creditor). A new due date re-arms its reminder."""
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.is_paid:
         raise Conflict(_("A paid bill cannot be changed."), code="bill_paid")
+    _check_no_payment_reported(bill)
     changed = [key for key in ("amount", "description", "due_date") if key in data]
+    due_date_moved = "due_date" in data and data["due_date"] != bill.due_date
     for key in changed:
         setattr(bill, key, data[key])
-    if "due_date" in changed:
+    if due_date_moved:
         bill.reminded_at = None
         changed.append("reminded_at")
     if changed:
@@ -57,20 +75,84 @@ def bill_update(*, bill: Bill, data: dict[str, Any]) -> Bill:
 
 @transaction.atomic
 def bill_delete(*, bill: Bill) -> None:
-    """Delete an unpaid bill (409 once paid: it is part of the home's history)."""
-    if Bill.objects.filter(pk=bill.pk, is_paid=True).exists():
+    """Delete an unpaid bill (409 once paid: it is part of the home's history; 409 while a
+    reported payment awaits the creditor)."""
+    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    if bill.is_paid:
         raise Conflict(_("A paid bill cannot be deleted."), code="bill_paid")
+    _check_no_payment_reported(bill)
     bill.delete()
 
 
 @transaction.atomic
-def bill_pay(*, bill: Bill) -> Bill:
-    """Mark a bill paid, once: a conditional UPDATE; a second call is a 409."""
+def bill_pay(*, bill: Bill, user: User) -> Bill:
+    """The creditor or an admin marks a bill paid, once (reported or not): a conditional
+    UPDATE; a second call is a 409. The debtor cannot mark their own debt paid (403)."""
+    _check_not_debtor(bill, user)
     now = timezone.now()
     if not Bill.objects.filter(pk=bill.pk, is_paid=False).update(
-        is_paid=True, paid_at=now, updated_at=now
+        is_paid=True, paid_at=now, payment_reported_at=None, updated_at=now
     ):
         raise Conflict(_("This bill is already paid."), code="bill_paid")
+    bill.refresh_from_db()
+    return bill
+
+
+@transaction.atomic
+def bill_report_payment(*, bill: Bill) -> Bill:
+    """The debtor says they paid: the bill awaits the creditor's confirmation and still
+    counts in balances. 409 if it is paid or already reported."""
+    now = timezone.now()
+    if not Bill.objects.filter(pk=bill.pk, is_paid=False, payment_reported_at__isnull=True).update(
+        payment_reported_at=now, updated_at=now
+    ):
+        raise Conflict(
+            _("This bill is already paid or its payment was already reported."),
+            code="bill_not_unpaid",
+        )
+    bill.refresh_from_db()
+    return bill
+
+
+@transaction.atomic
+def bill_confirm_payment(*, bill: Bill, user: User) -> Bill:
+    """The creditor (or an admin) confirms a reported payment: paid, once."""
+    _check_not_debtor(bill, user)
+    now = timezone.now()
+    if not Bill.objects.filter(pk=bill.pk, is_paid=False, payment_reported_at__isnull=False).update(
+        is_paid=True, paid_at=now, payment_reported_at=None, updated_at=now
+    ):
+        raise Conflict(
+            _("No payment of this bill awaits confirmation."), code="payment_not_reported"
+        )
+    bill.refresh_from_db()
+    return bill
+
+
+@transaction.atomic
+def bill_reject_payment(*, bill: Bill, user: User) -> Bill:
+    """The creditor (or an admin) says the reported payment did not arrive: unpaid again."""
+    _check_not_debtor(bill, user)
+    now = timezone.now()
+    if not Bill.objects.filter(pk=bill.pk, is_paid=False, payment_reported_at__isnull=False).update(
+        payment_reported_at=None, updated_at=now
+    ):
+        raise Conflict(
+            _("No payment of this bill awaits confirmation."), code="payment_not_reported"
+        )
+    bill.refresh_from_db()
+    return bill
+
+
+@transaction.atomic
+def bill_mark_unpaid(*, bill: Bill) -> Bill:
+    """The creditor or an admin sets a paid bill back to unpaid (a payment that bounced,
+    a mistake); it counts in balances again. 409 if it is not paid."""
+    now = timezone.now()
+    if not Bill.objects.filter(pk=bill.pk, is_paid=True).update(
+        is_paid=False, paid_at=None, updated_at=now
+    ):
+        raise Conflict(_("This bill is not paid."), code="bill_not_paid")
     bill.refresh_from_db()
     return bill
 

@@ -8,7 +8,7 @@ from accounts.models import User
 from homes.models import Bill, Home, HomeMember
 from homes.services._shared import ADMIN
 
-HOME_FIELDS = ("name", "address", "rent", "photo", "time_zone")
+HOME_FIELDS = ("name", "address", "rent", "photo", "time_zone", "tasks_need_review")
 
 
 @transaction.atomic

@@ -1,6 +1,5 @@
 """Members and invitations: who lives in a home and with which role."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.emails import render_email
 from core.exceptions import Conflict, NotFound
+from core.links import invitation_link
 from core.services import outbox_enqueue
 from homes.models import Home, HomeInvitation, HomeMember, Routine, Task
+from homes.selectors import invitation_token_hash
 from homes.services._shared import ADMIN
 
 
@@ -25,10 +26,6 @@ class InviteResult:
     status: str  # "joined" or "invited"
     member: HomeMember | None = None
     invitation: HomeInvitation | None = None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -76,7 +73,7 @@ def member_invite(*, home: Home, invited_by: User, email: str, role: str) -> Inv
                     email=email,
                     role=role,
                     invited_by=invited_by,
-                    token_hash=_token_hash(token),
+                    token_hash=invitation_token_hash(token),
                     expires_at=expires_at,
                 )
         except IntegrityError as exc:  # the same address invited twice at the same moment
@@ -86,7 +83,7 @@ def member_invite(*, home: Home, invited_by: User, email: str, role: str) -> Inv
     else:
         invitation.role = role
         invitation.invited_by = invited_by
-        invitation.token_hash = _token_hash(token)
+        invitation.token_hash = invitation_token_hash(token)
         invitation.expires_at = expires_at
         invitation.save(
             update_fields=["role", "invited_by", "token_hash", "expires_at", "updated_at"]
@@ -100,7 +97,7 @@ def member_invite(*, home: Home, invited_by: User, email: str, role: str) -> Inv
                 "home": home,
                 "invited_by": invited_by,
                 "token": token,
-                "accept_url": f"{settings.SITE_URL}/api/v1/homes/invitations/{token}/accept",
+                "accept_url": invitation_link(token),
                 "expires_at": expires_at,
             },
             language=invited_by.language,
@@ -120,7 +117,7 @@ def invitation_accept(*, user: User, token: str) -> HomeMember:
     invitation = (
         HomeInvitation.objects.select_for_update()
         .filter(
-            token_hash=_token_hash(token),
+            token_hash=invitation_token_hash(token),
             accepted_at__isnull=True,
             expires_at__gt=timezone.now(),
             email=user.email,

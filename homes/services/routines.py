@@ -30,7 +30,7 @@ def _check_routine(routine: Routine, rotation: list[User]) -> None:
         if routine.responsible is None:
             raise FieldError("responsible", _("Choose who is responsible."), code="required")
         check_members(routine.home, "responsible", [routine.responsible])
-    else:
+    elif routine.assignment == Routine.Assignment.ROTATION:
         if not rotation:
             raise FieldError(
                 "rotation_members", _("Choose at least one person to rotate."), code="required"

@@ -41,6 +41,7 @@ def test_create_home_makes_creator_its_admin(user_client, user):
         "rent": "1500.00",
         "photo": None,
         "time_zone": "Europe/Lisbon",
+        "tasks_need_review": False,
         "created_by": user.pk,
         "my_role": "admin",
         "created_at": body["created_at"],
@@ -122,7 +123,7 @@ def test_photo_that_is_not_an_image_is_400(client_for, house):
     assert Home.objects.get(pk=house.home.pk).photo.name == ""
 
 
-@override_settings(HOMES_PHOTO_MAX_BYTES=100)
+@override_settings(PHOTO_MAX_BYTES=100)
 def test_photo_too_large_is_400(client_for, house):
     response = client_for(house.admin).put(
         _photo_url(house.home), {"photo": _png((200, 200))}, format="multipart"

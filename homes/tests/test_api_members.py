@@ -55,6 +55,7 @@ def test_inviting_an_existing_account_adds_it_and_mails_it(
         "user": newcomer.pk,
         "name": "Nina",
         "email": "nina@example.com",
+        "photo": None,
         "role": "resident",
         "points": 0,
         "joined_at": body["member"]["joined_at"],
@@ -87,7 +88,7 @@ def test_unknown_email_gets_invitation_that_they_accept_after_registering(
     assert (body["status"], body["member"]) == ("invited", None)
     assert (body["invitation"]["email"], body["invitation"]["role"]) == ("zoe@example.com", "admin")
     assert [m.to for m in mail.outbox] == [["zoe@example.com"]]
-    token = re.search(r"invitations/([\w-]+)/accept", mail.outbox[0].body).group(1)
+    token = re.search(r"invitations/([\w-]+)/", mail.outbox[0].body).group(1)
     assert HomeInvitation.objects.get().token_hash != token
 
     register = api_client.post(
@@ -112,7 +113,7 @@ def test_invitation_for_someone_else_or_expired_is_404(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(house.admin).post(members_url(house.home), {"email": "zoe@example.com"})
-    token = re.search(r"invitations/([\w-]+)/accept", mail.outbox[0].body).group(1)
+    token = re.search(r"invitations/([\w-]+)/", mail.outbox[0].body).group(1)
 
     assert (
         client_for(house.stranger).post(f"/api/v1/homes/invitations/{token}/accept").status_code
@@ -265,3 +266,18 @@ def test_leaderboard_fixed_queries(client_for, house, django_assert_max_num_quer
 
     assert response.json()["count"] == 33
     assert response.json()["results"][0]["period_points"] == 5
+
+
+def test_members_see_their_housemates_photos(client_for, house, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    house.resident.photo.save("me.png", ContentFile(b"png"), save=True)
+
+    response = client_for(house.other_resident).get(members_url(house.home))
+
+    by_name = {m["name"]: m for m in response.json()["results"]}
+    photo = by_name["Rui Resident"]["photo"]
+    assert photo.startswith("http://testserver/media/users/photos/") and photo.endswith(".png")
+    assert by_name["Olga Other"]["photo"] is None
+    assert (by_name["Rui Resident"]["points"], by_name["Ana Admin"]["role"]) == (0, "admin")

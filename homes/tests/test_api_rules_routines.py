@@ -174,3 +174,19 @@ def test_routines_list_fixed_queries(client_for, house, django_assert_max_num_qu
 
     assert response.json()["count"] == 30
     assert response.json()["results"][0]["rotation_members"] == [house.admin.pk, house.resident.pk]
+
+
+def test_admin_creates_an_everyone_routine(client_for, house):
+    response = client_for(house.admin).post(
+        f"/api/v1/homes/{house.home.pk}/routines",
+        {
+            "name": "Tidy your room",
+            "weekdays": [5],
+            "time_limit": "12:00",
+            "assignment": "everyone",
+        },
+    )
+
+    assert response.status_code == 201
+    assert (response.json()["assignment"], response.json()["responsible"]) == ("everyone", None)
+    assert Routine.objects.get().assignment == Routine.Assignment.EVERYONE

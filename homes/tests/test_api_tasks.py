@@ -33,6 +33,7 @@ def test_member_creates_task_for_a_housemate(client_for, house):
     assert body == {
         "id": task.pk,
         "home": house.home.pk,
+        "home_name": "Casa Azul",
         "title": "Fix the tap",
         "description": "",
         "assignee": house.other_resident.pk,
@@ -69,10 +70,7 @@ def test_only_admins_give_points(client_for, house):
         ({"title": "", "due_at": "2026-12-01T18:00:00Z"}, "title"),
         ({"title": "A", "due_at": "tomorrow"}, "due_at"),
         ({"title": "A", "due_at": "2026-12-01T18:00:00Z", "points": -1}, "points"),
-        (
-            {"title": "A", "due_at": "2026-12-01T18:00:00Z", "status": "done", "assignee": 999999},
-            "assignee",
-        ),
+        ({"title": "A", "due_at": "2026-12-01T18:00:00Z", "assignee": 999999}, "assignee"),
     ],
 )
 def test_task_bad_input_is_400(client_for, house, payload, field):
@@ -81,6 +79,26 @@ def test_task_bad_input_is_400(client_for, house, payload, field):
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not Task.objects.exists()
+
+
+def test_task_status_in_a_body_is_refused_with_the_action_to_use(client_for, house):
+    task = TaskFactory(home=house.home, assignee=house.resident, title="Dishes")
+    client = client_for(house.admin)
+
+    created = client.post(
+        f"/api/v1/homes/{house.home.pk}/tasks",
+        {"title": "A", "status": "done", "completed_at": "2026-01-01T00:00:00Z"},
+    )
+    edited = client.patch(f"/api/v1/tasks/{task.pk}", {"title": "Pots", "status": "done"})
+
+    hint = (
+        "This field cannot be set here; complete it with POST /api/v1/tasks/{id}/complete; "
+        "admins review it with POST /api/v1/tasks/{id}/approve or /send-back."
+    )
+    assert created.status_code == edited.status_code == 400
+    assert created.json()["errors"] == {"status": [hint], "completed_at": [hint]}
+    assert edited.json()["errors"] == {"status": [hint]}
+    assert list(Task.objects.values_list("title", "status")) == [("Dishes", "pending")]
 
 
 def test_assignee_from_another_home_is_400(client_for, house):
@@ -227,3 +245,116 @@ def test_two_concurrent_completes_award_points_once(house):
 
     assert codes == [200] + [409] * 7
     assert points_of(house.home, house.resident) == 10
+
+
+# --- Tasks without a deadline ----------------------------------------------------------------
+
+
+def test_a_task_without_a_deadline(client_for, house):
+    response = client_for(house.resident).post(
+        f"/api/v1/homes/{house.home.pk}/tasks", {"title": "Fix the shelf", "due_at": None}
+    )
+    bare = client_for(house.resident).post(
+        f"/api/v1/homes/{house.home.pk}/tasks", {"title": "Paint the door"}
+    )
+
+    assert response.status_code == bare.status_code == 201
+    assert response.json()["due_at"] is None
+    assert list(Task.objects.values_list("due_at", "status")) == [(None, "pending")] * 2
+
+
+def test_undated_tasks_come_last_either_way_and_never_go_overdue(client_for, house):
+    from homes.schedule import home_schedule_run
+
+    now = timezone.now()
+    TaskFactory(home=house.home, title="undated", due_at=None, assignee=house.resident)
+    TaskFactory(home=house.home, title="late", due_at=now - timedelta(hours=1))
+    TaskFactory(home=house.home, title="later", due_at=now + timedelta(days=1))
+    url = f"/api/v1/homes/{house.home.pk}/tasks"
+    client = client_for(house.resident)
+
+    summary = home_schedule_run()
+
+    def titles(**params):
+        return [t["title"] for t in client.get(url, params).json()["results"]]
+
+    assert (summary.tasks_overdue, summary.task_reminders) == (1, 0)
+    assert titles() == ["late", "later", "undated"]
+    assert titles(ordering="-due_at") == ["later", "late", "undated"]
+    assert titles(has_deadline="false") == ["undated"]
+    assert titles(due_from=(now - timedelta(days=9)).isoformat()) == ["late", "later"]
+    assert Task.objects.get(title="undated").status == "pending"
+
+
+def test_removing_an_overdue_tasks_deadline_makes_it_pending(client_for, house):
+    task = TaskFactory(
+        home=house.home,
+        created_by=house.resident,
+        status=Task.Status.OVERDUE,
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+
+    response = client_for(house.resident).patch(f"/api/v1/tasks/{task.pk}", {"due_at": None})
+
+    assert (response.json()["status"], response.json()["due_at"]) == ("pending", None)
+
+
+# --- My tasks across homes -------------------------------------------------------------------
+
+
+def test_my_tasks_across_my_homes(client_for, house):
+    from homes.tests.factories import HomeMemberFactory
+
+    now = timezone.now()
+    here = TaskFactory(home=house.home, assignee=house.resident, due_at=now + timedelta(hours=2))
+    there_home = HomeMemberFactory(user=house.resident).home
+    there = TaskFactory(home=there_home, assignee=house.resident, due_at=now + timedelta(hours=1))
+    done = TaskFactory(
+        home=there_home, assignee=house.resident, status=Task.Status.DONE, due_at=None
+    )
+    TaskFactory(home=house.home, assignee=house.other_resident)
+    TaskFactory(home=house.home, assignee=None)
+    TaskFactory(home=house.stranger.home_memberships.get().home, assignee=house.stranger)
+    client = client_for(house.resident)
+
+    def ids(**params):
+        response = client.get("/api/v1/tasks", params)
+        assert response.status_code == 200
+        return [t["id"] for t in response.json()["results"]]
+
+    assert ids(mine="true") == [there.pk, here.pk, done.pk]
+    assert ids(mine="true", status="pending") == [there.pk, here.pk]
+    assert ids(mine="true", home=there_home.pk) == [there.pk, done.pk]
+    assert len(ids()) == 5  # every task of my two homes
+    body = client.get("/api/v1/tasks", {"mine": "true"}).json()["results"][0]
+    assert (body["home"], body["home_name"]) == (there_home.pk, there_home.name)
+    assert client.get("/api/v1/tasks", {"mine": "maybe"}).status_code == 400
+    assert client_for(house.stranger).get("/api/v1/tasks", {"mine": "true"}).json()["count"] == 1
+
+
+def test_my_tasks_fixed_queries(client_for, house, django_assert_max_num_queries):
+    from homes.tests.factories import HomeMemberFactory
+
+    elsewhere = HomeMemberFactory(user=house.resident).home
+    TaskFactory.create_batch(15, home=house.home, assignee=house.resident)
+    TaskFactory.create_batch(15, home=elsewhere, assignee=house.resident)
+
+    with django_assert_max_num_queries(4):
+        response = client_for(house.resident).get(
+            "/api/v1/tasks", {"mine": "true", "page_size": 100}
+        )
+
+    assert response.json()["count"] == 30
+
+
+def test_a_body_on_complete_is_refused_and_changes_nothing(client_for, house):
+    task = TaskFactory(home=house.home, assignee=house.resident, points=5)
+
+    response = client_for(house.resident).post(
+        f"/api/v1/tasks/{task.pk}/complete", {"points": 500, "assignee": house.admin.pk}
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"points", "assignee"}
+    assert Task.objects.get().status == "pending"
+    assert points_of(house.home, house.resident) == 0

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from homes.models import Task
 from homes.tests.factories import BillFactory, RoutineFactory, RuleFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,25 @@ def _objects(house):
         "routine": RoutineFactory(home=house.home, responsible=house.resident, time_limit=time(9)),
         "task": TaskFactory(home=house.home, assignee=house.resident),
         "bill": BillFactory(home=house.home, debtor=house.resident, creditor=house.other_resident),
+        "review": TaskFactory(
+            home=house.home,
+            assignee=house.resident,
+            completed_by=house.resident,
+            status=Task.Status.IN_REVIEW,
+        ),
+        "reported": BillFactory(
+            home=house.home,
+            debtor=house.resident,
+            creditor=house.other_resident,
+            payment_reported_at=timezone.now(),
+        ),
+        "paid": BillFactory(
+            home=house.home,
+            debtor=house.resident,
+            creditor=house.other_resident,
+            is_paid=True,
+            paid_at=timezone.now(),
+        ),
     }
 
 
@@ -46,6 +67,14 @@ TABLE = [
     ("PATCH", "/api/v1/tasks/{task}", {"title": "t"}, (OK, 403, 404)),
     ("POST", "/api/v1/tasks/{task}/complete", None, (OK, OK, 404)),
     ("DELETE", "/api/v1/tasks/{task}", None, (OK, 403, 404)),
+    ("POST", "/api/v1/tasks/{review}/approve", None, (OK, 403, 404)),
+    ("POST", "/api/v1/tasks/{review}/send-back", {"note": "Again"}, (OK, 403, 404)),
+    ("GET", "/api/v1/tasks/{task}/comments", None, (OK, OK, 404)),
+    ("POST", "/api/v1/tasks/{task}/comments", {"body": "Hi"}, (OK, OK, 404)),
+    ("POST", "/api/v1/bills/{bill}/report-payment", None, (403, OK, 404)),
+    ("POST", "/api/v1/bills/{reported}/confirm-payment", None, (OK, 403, 404)),
+    ("POST", "/api/v1/bills/{reported}/reject-payment", None, (OK, 403, 404)),
+    ("POST", "/api/v1/bills/{paid}/mark-unpaid", None, (OK, 403, 404)),
     ("GET", "/api/v1/homes/{home}/bills", None, (OK, OK, 404)),
     ("GET", "/api/v1/bills/{bill}", None, (OK, OK, 404)),
     ("PATCH", "/api/v1/bills/{bill}", {"amount": "3"}, (OK, 403, 404)),
@@ -111,6 +140,20 @@ DOC_ROWS = {
     "create tasks": [("POST", "/api/v1/homes/{home}/tasks")],
     "edit / delete a task": [("PATCH", "/api/v1/tasks/{task}"), ("DELETE", "/api/v1/tasks/{task}")],
     "complete a task": [("POST", "/api/v1/tasks/{task}/complete")],
+    "approve / send back a task in review": [
+        ("POST", "/api/v1/tasks/{review}/approve"),
+        ("POST", "/api/v1/tasks/{review}/send-back"),
+    ],
+    "read / write a task's comments": [
+        ("GET", "/api/v1/tasks/{task}/comments"),
+        ("POST", "/api/v1/tasks/{task}/comments"),
+    ],
+    "report a bill's payment": [("POST", "/api/v1/bills/{bill}/report-payment")],
+    "confirm / reject a payment, mark a paid bill unpaid": [
+        ("POST", "/api/v1/bills/{reported}/confirm-payment"),
+        ("POST", "/api/v1/bills/{reported}/reject-payment"),
+        ("POST", "/api/v1/bills/{paid}/mark-unpaid"),
+    ],
     "create a bill": [("POST", "/api/v1/homes/{home}/bills")],
     "edit / delete / pay a bill": [
         ("PATCH", "/api/v1/bills/{bill}"),
@@ -121,8 +164,12 @@ DOC_ROWS = {
 
 # What the docs cells that depend on the person mean for the people of this test: the
 # resident is the task's assignee, not its author; the bill's debtor, not its creditor;
-# the creditor of the bill they create; and the admin is the home's only admin.
+# the creditor of the bill they create; and the admin is the home's only admin, and
+# owes none of the bills.
 QUALIFIED = {
+    "its debtor": OK,
+    "only its debtor": 403,
+    "✓ (not its debtor)": OK,
     "its author": 403,
     "its creditor": 403,
     "its assignee; anyone for an unassigned task": OK,
@@ -189,7 +236,7 @@ def test_role_action_table(client_for, house, role_index, method, url, body, exp
     response = client_for(user).generic(
         method,
         path,
-        data=None if body is None else json.dumps(body),
+        data="" if body is None else json.dumps(body),
         content_type="application/json",
     )
 

@@ -336,3 +336,121 @@ def test_celery_tasks_call_the_scheduler(house):
         assert tasks.tasks_mark_overdue.delay().get() == 1
         assert tasks.homes_send_reminders.delay().get() == 0
     assert routines_materialize() >= 0
+
+
+def test_everyone_routine_gives_each_member_a_task_once(house):
+    RoutineFactory(
+        home=house.home,
+        assignment=Routine.Assignment.EVERYONE,
+        time_limit=time(20, 0),
+        points=2,
+        penalty_amount=Decimal("3.00"),
+        created_by=house.admin,
+    )
+
+    first = run_at(utc(2026, 5, 4, 12, 0))
+    again = run_at(utc(2026, 5, 4, 12, 5))
+    newcomer = HomeMemberFactory(home=house.home).user
+    later = run_at(utc(2026, 5, 4, 13, 0))
+    next_day = run_at(utc(2026, 5, 5, 12, 0))
+
+    assert (first.tasks_created, again.tasks_created, later.tasks_created) == (3, 0, 1)
+    people = [house.admin, house.resident, house.other_resident, newcomer]
+    assert sorted(
+        Task.objects.filter(occurrence_date=date(2026, 5, 4)).values_list("assignee_id", flat=True)
+    ) == sorted(p.pk for p in people)
+    # each copy went overdue on its own, and each member got their own penalty
+    assert next_day.tasks_created == 4
+    assert next_day.penalties_billed == 4
+    assert sorted(Bill.objects.values_list("debtor_id", flat=True)) == sorted(p.pk for p in people)
+
+
+def test_reassigning_an_everyone_task_does_not_make_another(house):
+    RoutineFactory(home=house.home, assignment=Routine.Assignment.EVERYONE, time_limit=time(20, 0))
+    run_at(utc(2026, 5, 4, 12, 0))
+    Task.objects.filter(assignee=house.resident).update(assignee=house.admin)
+
+    assert run_at(utc(2026, 5, 4, 12, 30)).tasks_created == 0
+    assert Task.objects.count() == 3
+
+
+def test_penalty_bill_emails_its_debtor_once(house, django_capture_on_commit_callbacks):
+    RoutineFactory(
+        home=house.home,
+        name="Trash",
+        responsible=house.resident,
+        time_limit=time(20, 0),
+        penalty_amount=Decimal("15.00"),
+        created_by=house.admin,
+    )
+    run_at(utc(2026, 5, 4, 12, 0))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_at(utc(2026, 5, 4, 23, 1))
+        run_at(utc(2026, 5, 4, 23, 30))
+
+    penalty = [m for m in mail.outbox if m.subject.startswith("New penalty bill")]
+    assert [(m.to, m.subject) for m in penalty] == [
+        ([house.resident.email], "New penalty bill: Penalty: Trash (2026-05-04)")
+    ]
+    assert "15.00" in penalty[0].body and "Ana Admin" in penalty[0].body
+    assert "2026-05-11" in penalty[0].body
+
+
+def test_a_new_due_date_re_arms_the_bill_reminder(
+    client_for, house, django_capture_on_commit_callbacks
+):
+    bill = BillFactory(
+        home=house.home,
+        debtor=house.resident,
+        creditor=house.admin,
+        due_date=date(2026, 5, 3),
+        description="Internet",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_at(utc(2026, 5, 4, 12, 0))
+        with freeze_time(utc(2026, 5, 4, 13, 0)):
+            same = client_for(house.admin).patch(
+                f"/api/v1/bills/{bill.pk}", {"due_date": "2026-05-03"}
+            )
+            moved = client_for(house.admin).patch(
+                f"/api/v1/bills/{bill.pk}", {"due_date": "2026-05-06"}
+            )
+        before_new_date = run_at(utc(2026, 5, 5, 12, 0))
+        after_new_date = run_at(utc(2026, 5, 7, 12, 0))
+        rerun = run_at(utc(2026, 5, 7, 12, 10))
+
+    assert same.status_code == moved.status_code == 200
+    assert (
+        before_new_date.bill_reminders,
+        after_new_date.bill_reminders,
+        rerun.bill_reminders,
+    ) == (0, 1, 0)
+    assert [m.to for m in mail.outbox] == [[house.resident.email]] * 2
+    assert "2026-05-06" in mail.outbox[1].body
+
+
+def test_moving_an_overdue_tasks_deadline_ahead_re_arms_its_reminder(
+    client_for, house, django_capture_on_commit_callbacks
+):
+    RoutineFactory(
+        home=house.home, responsible=house.resident, time_limit=time(20, 0), weekdays=[0]
+    )
+    run_at(utc(2026, 5, 4, 12, 0))
+    task = Task.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_at(utc(2026, 5, 4, 22, 0))  # reminded
+        run_at(utc(2026, 5, 4, 23, 5))  # overdue
+        with freeze_time(utc(2026, 5, 5, 12, 0)):
+            moved = client_for(house.admin).patch(
+                f"/api/v1/tasks/{task.pk}", {"due_at": "2026-05-05T23:00:00Z"}
+            )
+        second = run_at(utc(2026, 5, 5, 22, 0))
+        rerun = run_at(utc(2026, 5, 5, 22, 10))
+
+    assert moved.json()["status"] == "pending"
+    assert (second.task_reminders, rerun.task_reminders) == (1, 0)
+    reminders = [m for m in mail.outbox if m.subject.startswith("Reminder")]
+    assert [m.to for m in reminders] == [[house.resident.email]] * 2
+    assert "2026-05-05 20:00 (America/Sao_Paulo)" in reminders[1].body
