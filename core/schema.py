@@ -871,6 +871,7 @@ _USER = {
     "birth_date": None,
     "position": "Accountant",
     "phone": "",
+    "photo": None,
     "language": "en",
     "is_active": True,
     "is_staff": False,

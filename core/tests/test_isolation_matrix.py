@@ -48,6 +48,9 @@ NOT_OBJECT_BEARING = {
     "auth-logout-all": "acts on the caller only",
     "user-me": "the caller only",
     "user-me-password": "the caller only",
+    "user-me-photo": "the caller only",
+    "invitation-page": "the invitation's secret token is the only key; the page shows that "
+    "invitation alone (homes/tests/test_invitation_page.py)",
     "inbound-email": "signed provider webhook, no user (orders/tests/test_email_*)",
 }
 NOT_OBJECT_BEARING_PREFIXES = {
@@ -78,6 +81,9 @@ PLAIN_FILTERS = {
     "is_paid": "false",
     "is_penalty": "false",
     "upcoming": "false",
+    "mine": "false",
+    "is_staff": "true",
+    "has_deadline": "false",
     "role": "admin",
     "status": None,
     "priority": None,
@@ -129,6 +135,7 @@ PROBES = [
         HIDDEN,
         lambda w: {"name": "Taken over", "email": "attacker@example.com"},
     ),
+    probe("user-detail", "delete", lambda w: f"{V}/users/{w.theirs.admin.pk}", HIDDEN),
     probe("user-companies", "get", lambda w: f"{V}/users/{w.theirs.admin.pk}/companies", HIDDEN),
     probe("user-orders", "get", lambda w: f"{V}/users/{w.theirs.requester.pk}/orders", HIDDEN),
     probe(
@@ -181,6 +188,19 @@ PROBES = [
         "delete",
         lambda w: f"{V}/companies/{w.theirs.company.pk}/members/{w.theirs.agent.pk}",
         HIDDEN,
+    ),
+    probe(
+        "member-deactivate",
+        "post",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/members/{w.theirs.agent.pk}/deactivate",
+        HIDDEN,
+    ),
+    probe(
+        "member-deactivate",
+        "post",
+        lambda w: f"{V}/companies/{w.ours.company.pk}/members/{w.theirs.agent.pk}/deactivate",
+        REFUSED,
+        what="our company, their person in the URL",
     ),
     probe(
         "member-detail",
@@ -652,6 +672,22 @@ PROBES = [
         what=T,
     ),
     probe("task-complete", "post", lambda w: f"{V}/tasks/{w.theirs.task.pk}/complete", HIDDEN),
+    probe("task-approve", "post", lambda w: f"{V}/tasks/{w.theirs.task.pk}/approve", HIDDEN),
+    probe(
+        "task-send-back",
+        "post",
+        lambda w: f"{V}/tasks/{w.theirs.task.pk}/send-back",
+        HIDDEN,
+        lambda w: {"note": "Again"},
+    ),
+    probe("task-comments", "get", lambda w: f"{V}/tasks/{w.theirs.task.pk}/comments", HIDDEN),
+    probe(
+        "task-comments",
+        "post",
+        lambda w: f"{V}/tasks/{w.theirs.task.pk}/comments",
+        HIDDEN,
+        lambda w: {"body": "Hello"},
+    ),
     probe("bill-detail", "get", lambda w: f"{V}/bills/{w.theirs.bill.pk}", HIDDEN),
     probe(
         "bill-detail",
@@ -662,6 +698,10 @@ PROBES = [
     ),
     probe("bill-detail", "delete", lambda w: f"{V}/bills/{w.theirs.bill.pk}", HIDDEN),
     probe("bill-pay", "post", lambda w: f"{V}/bills/{w.theirs.bill.pk}/pay", HIDDEN),
+    *(
+        probe(f"bill-{step}", "post", lambda w, s=step: f"{V}/bills/{w.theirs.bill.pk}/{s}", HIDDEN)
+        for step in ("report-payment", "confirm-payment", "reject-payment", "mark-unpaid")
+    ),
 ]
 
 # Collections: no id in the URL; each is read with every filter it has set to their ids or
@@ -678,6 +718,7 @@ COLLECTIONS = {
     "donation-list": f"{V}/donations",
     "home-list": f"{V}/homes",
     "bill-list": f"{V}/bills",
+    "task-list": f"{V}/tasks",
 }
 BASE_QUERY = {"order-report": {"format": "csv"}}
 # Lists under one of our objects: read with the same filters set to their ids. Whoever of
@@ -794,7 +835,7 @@ def _filters(callback) -> list[str]:
 
 
 def _call(client, method: str, url: str, body=None):
-    data = None if body is None else json.dumps(body)
+    data = "" if body is None else json.dumps(body)  # None would be sent as the text "None"
     return client.generic(method.upper(), url, data=data, content_type="application/json")
 
 

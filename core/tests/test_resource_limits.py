@@ -152,7 +152,7 @@ def test_too_many_form_fields_is_a_json_400(client_for, user, settings, photo_ur
 
 def test_an_upload_over_the_limit_is_a_json_400_and_nothing_is_stored(client_for, user, settings):
     # given: a photo larger than the configured limit
-    settings.HOMES_PHOTO_MAX_BYTES = 1_000
+    settings.PHOTO_MAX_BYTES = 1_000
     buffer = io.BytesIO()
     Image.effect_noise((200, 200), 100).convert("RGB").save(buffer, format="PNG")
     photo = SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")

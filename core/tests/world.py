@@ -29,7 +29,7 @@ from core.models import OutboundEmail
 from events.models import Event
 from events.tests.factories import EventFactory, RegistrationFactory
 from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
-from homes.services.members import _token_hash
+from homes.selectors import invitation_token_hash
 from homes.tests.factories import (
     BillFactory,
     HomeFactory,
@@ -177,7 +177,7 @@ def _side(tag: str, secret: str) -> Side:
         home=home,
         email=f"invited.{tag}@{tag}.example",
         role=HomeMember.Role.RESIDENT,
-        token_hash=_token_hash(invitation_token),
+        token_hash=invitation_token_hash(invitation_token),
         invited_by=admin,
         expires_at=timezone.now() + timedelta(days=3),
     )
