@@ -115,6 +115,7 @@ RAISES: dict[str, set[str]] = {
     "companies_members_create": {"409"},  # already a member
     "companies_members_partial_update": {"409"},  # the last admin cannot step down
     "companies_members_destroy": {"409"},  # nor be removed
+    "companies_members_deactivate": {"409"},  # one's own account, or one the company does not manage
     "orders_stats": {"400"},  # the list filters apply, though the schema shows none
     "orders_create": {"403"},  # company awaiting activation; priority by a requester
     "orders_messages_create": {"403"},  # internal notes are for agents and admins
@@ -123,8 +124,10 @@ RAISES: dict[str, set[str]] = {
         for transition in ("take", "assign", "release", "close", "reopen", "redirect", "priority")
     },
     "events_create": {"403", "409"},  # not a manager of the NGO; the NGO is inactive
-    "events_registration_create": {"409"},  # inactive, started, full, already registered
+    # 403: the NGO's own owner or admin; 409: inactive, started, full, registered, overlapping
+    "events_registration_create": {"403", "409"},
     "events_registration_destroy": {"409"},  # the event has started
+    "ongs_create": {"409"},  # the person already owns an active NGO
     "ongs_withdrawals_create": {"409"},  # more than the balance
     "ongs_donations_create": {"409"},  # the NGO is inactive
     "homes_members_create": {"409"},  # already a member or invited
@@ -132,9 +135,15 @@ RAISES: dict[str, set[str]] = {
     "homes_members_destroy": {"409"},  # the last admin
     "tasks_partial_update": {"409"},  # a done task
     "tasks_complete": {"409"},  # already done
+    "tasks_approve": {"409"},  # not waiting for review
+    "tasks_send_back": {"409"},
     "bills_partial_update": {"409"},  # a paid bill
     "bills_destroy": {"409"},
     "bills_pay": {"409"},
+    **{
+        f"bills_{step}": {"409"}  # the bill is not in the state the step starts from
+        for step in ("report_payment", "confirm_payment", "reject_payment", "mark_unpaid")
+    },
 }
 
 ERROR_COMPONENT = "Error"

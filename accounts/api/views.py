@@ -125,6 +125,13 @@ class UserViewSet(
     def get_queryset(self):
         return selectors.user_list_visible_to(self.request.user)
 
+    def get_object(self):
+        # The users/me/... routes carry no pk: their object is the caller (DRF's OPTIONS
+        # metadata asks for it to describe a PUT).
+        if "pk" not in self.kwargs:
+            return self.request.user
+        return super().get_object()
+
     @extend_schema(request=serializers.UserUpdateSerializer, responses=serializers.UserSerializer)
     def partial_update(self, request, pk=None):
         user = self.get_object()

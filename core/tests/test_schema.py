@@ -381,3 +381,19 @@ def test_request_bodies_refuse_what_they_do_not_declare(schema, operations):
             if components.get(name, {}).get("additionalProperties") is not False:
                 open_bodies.add(operation_id)
     assert open_bodies == OPEN_BODIES
+
+
+@pytest.mark.django_db
+def test_options_answers_every_path_without_a_server_error(schema):
+    """DRF's OPTIONS metadata looks up the object of every PUT; a path with no `pk` (such as
+    users/me/photo) must still answer, for browsers' preflights and for generated clients."""
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    client = APIClient()
+    client.force_authenticate(User.objects.create_user(email="options@example.com", password="x"))
+    for path in schema["paths"]:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = client.options(url)
+        assert response.status_code < 500, (url, response.status_code)
