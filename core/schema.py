@@ -115,7 +115,7 @@ RAISES: dict[str, set[str]] = {
     "companies_members_create": {"409"},  # already a member
     "companies_members_partial_update": {"409"},  # the last admin cannot step down
     "companies_members_destroy": {"409"},  # nor be removed
-    "companies_members_deactivate": {"409"},  # one's own account, or one the company does not manage
+    "companies_members_deactivate": {"409"},  # own account, or one the company does not manage
     "orders_stats": {"400"},  # the list filters apply, though the schema shows none
     "orders_create": {"403"},  # company awaiting activation; priority by a requester
     "orders_messages_create": {"403"},  # internal notes are for agents and admins
