@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.cnpj import cnpj_format
+from companies.cnpj import cnpj_format
 from core.models import TimeStampedModel
 
 

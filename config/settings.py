@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "events",
     "payments",
     "homes",
+    "bench",  # the benchmark's seed and inbound commands (bench/, docs/performance.md)
 ]
 
 MIDDLEWARE = [

@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from companies.cnpj import CNPJField
 from companies.models import Company, Membership, Team
-from core.cnpj import CNPJField
 from core.fields import IdListField, StrictBooleanField
 from core.serializers import InputSerializer
 

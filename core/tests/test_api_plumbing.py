@@ -208,7 +208,7 @@ def test_an_unreachable_redis_cache_is_a_miss_and_throttled_logins_still_work(
 ):
     from django.core.cache import cache
 
-    from core.tests.faults import free_port
+    from tests.faults import free_port
 
     settings.CACHES = {
         "default": {
@@ -236,7 +236,7 @@ def test_health_with_the_broker_and_cache_unreachable_answers_fast_and_degraded(
 ):
     import time
 
-    from core.tests.faults import free_port, publishing_to
+    from tests.faults import free_port, publishing_to
 
     closed = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
     settings.CACHE_URL = f"{closed}/1"

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.cnpj import CNPJField, cnpj_format
+from companies.cnpj import CNPJField, cnpj_format
 from core.fields import MoneyField
 from core.rows import current_zone, iso
 from core.serializers import InputSerializer

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connection
 
 from core.models import OutboundEmail
-from core.tests.faults import publishing_to
 from orders.tests.factories import OrderFactory
+from tests.faults import publishing_to
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from companies.cnpj import cnpj_format, cnpj_normalize
 from companies.models import Company
 from companies.services import company_set_active
-from core.cnpj import cnpj_format, cnpj_normalize
 
 
 class Command(BaseCommand):

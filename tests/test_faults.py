@@ -1,6 +1,6 @@
 """Fault injection with real parts: Redis stopped and started again, PostgreSQL restarted
 under load, a Celery worker killed mid-task. Each test starts its own throwaway servers on
-free ports (see `core/tests/faults.py`) and reports its numbers on stdout (`-s`); the
+free ports (see `tests/faults.py`) and reports its numbers on stdout (`-s`); the
 latest numbers are in docs/security.md, "Faults".
 """
 
@@ -23,7 +23,8 @@ from django.conf import settings
 
 from core.models import OutboundEmail
 from core.tasks import outbox_flush
-from core.tests.faults import (
+from orders.tests.factories import OrderFactory
+from tests.faults import (
     PostgresCluster,
     RedisServer,
     Worker,
@@ -33,7 +34,6 @@ from core.tests.faults import (
     sent_message_ids,
     wait_for,
 )
-from orders.tests.factories import OrderFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_task_has_its_email_redelivered_and_sent_once(
     mail_dir.mkdir()
     marker_dir.mkdir()
     worker_env = {
-        "EMAIL_BACKEND": "core.tests.mail_backends.BlockOnceEmailBackend",
+        "EMAIL_BACKEND": "tests.mail_backends.BlockOnceEmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "FAULTS_MARKER_DIR": str(marker_dir),
         # Unacknowledged messages of a dead worker return after 3 s (production: 1 h).
@@ -150,7 +150,7 @@ def test_a_killed_worker_child_has_its_task_requeued_at_once_and_sent_once(
         log=tmp_path / "worker.log",
         pool="prefork",
         env={
-            "EMAIL_BACKEND": "core.tests.mail_backends.BlockOnceEmailBackend",
+            "EMAIL_BACKEND": "tests.mail_backends.BlockOnceEmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "FAULTS_MARKER_DIR": str(marker_dir),
         },

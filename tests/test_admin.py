@@ -41,7 +41,7 @@ def test_every_mutirao_model_is_in_the_admin():
 
 def test_admin_send_again_with_the_broker_down_keeps_the_email_pending(client, staff_user):
     from core.models import OutboundEmail
-    from core.tests.faults import free_port, publishing_to
+    from tests.faults import free_port, publishing_to
 
     email = OutboundEmail.objects.create(
         key="k", to="a@example.com", subject="S", body_text="B", message_id="<m@x>"

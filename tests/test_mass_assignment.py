@@ -27,13 +27,13 @@ from validate_docbr import CNPJ
 
 from accounts.tests.factories import PASSWORD
 from companies.tests.factories import CompanyFactory, TeamFactory
-from core.tests.test_isolation_matrix import NOT_OBJECT_BEARING_PREFIXES, routes
-from core.tests.world import STATE_APPS, World, build_world
 from homes.models import HomeInvitation, HomeMember, Task
 from homes.selectors import invitation_token_hash
 from homes.tests.factories import BillFactory, TaskFactory
 from orders.models import Order
 from orders.tests.factories import OrderFactory
+from tests.test_isolation_matrix import NOT_OBJECT_BEARING_PREFIXES, routes
+from tests.world import STATE_APPS, World, build_world
 
 pytestmark = pytest.mark.django_db
 

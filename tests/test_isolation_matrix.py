@@ -18,7 +18,7 @@ import pytest
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from core.tests.world import (
+from tests.world import (
     SECRET,
     World,
     build_world,
@@ -54,7 +54,7 @@ NOT_OBJECT_BEARING = {
     "inbound-email": "signed provider webhook, no user (orders/tests/test_email_*)",
 }
 NOT_OBJECT_BEARING_PREFIXES = {
-    "admin/": "Django admin: staff only, session login (core/tests/test_admin.py)",
+    "admin/": "Django admin: staff only, session login (tests/test_admin.py)",
     "anymail/": "provider webhooks, authenticated by the provider's secret, no user",
 }
 
@@ -799,7 +799,7 @@ def test_every_route_and_method_is_classified():
     ]
     assert not unclassified, (
         "Routes nobody probes for tenant isolation; add probes (or a reason) in "
-        f"core/tests/test_isolation_matrix.py: {unclassified}"
+        f"tests/test_isolation_matrix.py: {unclassified}"
     )
     stale = (probed | listed) - set(routes())
     assert not stale, f"Probes for routes that no longer exist: {stale}"

@@ -1,6 +1,6 @@
 import pytest
 
-from core.cnpj import cnpj_format, cnpj_is_valid, cnpj_normalize
+from companies.cnpj import cnpj_format, cnpj_is_valid, cnpj_normalize
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from django.urls import get_resolver
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from core.tests.test_isolation_matrix import BASE_QUERY, COLLECTIONS, ID_FILTERS, _filters, _walk
-from core.tests.world import build_world, changed_tables, database_state
 from homes.models import Home
 from homes.tests.factories import HomeFactory, HomeMemberFactory, RuleFactory
+from tests.test_isolation_matrix import BASE_QUERY, COLLECTIONS, ID_FILTERS, _filters, _walk
+from tests.world import build_world, changed_tables, database_state
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
 from accounts.models import User
+from companies.cnpj import cnpj_is_valid
 from companies.models import Company, Membership, Team
-from core.cnpj import cnpj_is_valid
 from events.models import Event
 from homes.models import Home, HomeMember
 from ongs.models import LedgerEntry, Ong
