@@ -20,6 +20,7 @@ from accounts.authentication import SESSION_VERSION_CLAIM
 from accounts.models import User
 from accounts.tokens import TokenPair, token_pair_for
 from core.exceptions import DomainError, FieldError
+from core.services import model_update
 
 PROFILE_FIELDS = ("name", "birth_date", "position", "phone", "language")
 
@@ -148,19 +149,12 @@ def sessions_revoke_all(*, user: User) -> None:
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Change profile fields (and the e-mail, kept unique). Flags and roles are not here."""
-    changed = []
+    data = dict(data)
     if "email" in data:
-        email = User.objects.normalize_email(data["email"])
-        if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        data["email"] = User.objects.normalize_email(data["email"])
+        if User.objects.filter(email=data["email"]).exclude(pk=user.pk).exists():
             raise FieldError("email", _("A user with this e-mail already exists."), code="unique")
-        user.email = email
-        changed.append("email")
-    for field in PROFILE_FIELDS:
-        if field in data:
-            setattr(user, field, data[field])
-            changed.append(field)
-    if changed:
-        user.save(update_fields=[*changed, "updated_at"])
+    user, _changed = model_update(instance=user, data=data, fields=("email", *PROFILE_FIELDS))
     return user
 
 

@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.services import user_disable, user_register, user_update
 from companies.models import Company, Membership, Team
 from core.exceptions import Conflict, FieldError, Forbidden
+from core.services import model_update
 
 Role = Membership.Role
 # The User fields a company admin may set for the accounts the company alone manages.
@@ -74,11 +75,7 @@ def company_update(*, company: Company, data: dict[str, Any]) -> Company:
     """Change the company's details. The CNPJ and the active flag are not editable here."""
     if "support_email" in data:
         _check_unique_support_email(data["support_email"], exclude_pk=company.pk)
-    changed = [key for key in COMPANY_EDITABLE_FIELDS if key in data]
-    for key in changed:
-        setattr(company, key, data[key])
-    if changed:
-        company.save(update_fields=[*changed, "updated_at"])
+    company, _changed = model_update(instance=company, data=data, fields=COMPANY_EDITABLE_FIELDS)
     return company
 
 
@@ -282,9 +279,7 @@ def team_update(*, team: Team, data: dict[str, Any]) -> Team:
         .exists()
     ):
         raise FieldError("name", _("The company already has a team with this name."), code="unique")
-    team.name = data.get("name", team.name)
-    team.lead = lead
-    team.save(update_fields=["name", "lead", "updated_at"])
+    team, _changed = model_update(instance=team, data=data, fields=("name", "lead"))
     if "agents" in data:
         team.agents.set(agents)
     return team

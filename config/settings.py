@@ -116,7 +116,7 @@ CACHES = {
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Redis down is a cache miss, not a 500, and a hung Redis costs at most these timeouts
-    # (see core/cache.py and "Faults" in docs/security.md).
+    # (see core/cache.py and "When a part fails" in docs/operations.md).
     CACHES["default"]["BACKEND"] = "core.cache.DegradingRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
@@ -377,11 +377,11 @@ HOMES_TASK_REMINDER_MINUTES = env.int("HOMES_TASK_REMINDER_MINUTES", default=120
 # Days a routine's penalty bill gives the debtor to pay.
 HOMES_PENALTY_DUE_DAYS = env.int("HOMES_PENALTY_DUE_DAYS", default=7)
 CELERY_BEAT_SCHEDULE["homes-routines-materialize"] = {
-    "task": "homes.tasks.routines_materialize",
+    "task": "homes.tasks.homes_materialize_routines",
     "schedule": 600.0,
 }
 CELERY_BEAT_SCHEDULE["homes-tasks-mark-overdue"] = {
-    "task": "homes.tasks.tasks_mark_overdue",
+    "task": "homes.tasks.homes_mark_overdue_tasks",
     "schedule": 300.0,
 }
 CELERY_BEAT_SCHEDULE["homes-send-reminders"] = {
@@ -402,7 +402,7 @@ WITHDRAWAL_MAX_AMOUNT = env("WITHDRAWAL_MAX_AMOUNT", default="1000000.00")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["donations"] = env("THROTTLE_DONATIONS", default="30/hour")
 CELERY_BEAT_SCHEDULE["payments-idempotency-purge"] = {
-    "task": "payments.tasks.idempotency_records_purge",
+    "task": "core.tasks.idempotency_records_purge",
     "schedule": 3600.0,
 }
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import OutboundEmail
+from core.models import IdempotencyRecord, OutboundEmail
 from core.services import outbox_schedule
 
 
@@ -22,3 +22,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "key", "scope", "state", "response_status", "created_at"]
+    list_filter = ["state", "scope", "created_at"]
+    search_fields = ["user__email", "key"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["request_hash", "response_status", "response_body", "created_at"]

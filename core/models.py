@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,3 +56,49 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key`, per user and key.
+
+    The row is committed before the work starts (`in_progress`), so a concurrent duplicate
+    hits the unique constraint and is told to wait (409); once `completed` it holds the
+    status code and body to replay. `request_hash` catches a key reused for another body,
+    `scope` names the operation (`donation`). See core.idempotency.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")  # the first request is still running
+        COMPLETED = "completed", _("completed")  # the response below is final
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+    )
+    key = models.CharField(_("key"), max_length=255)
+    scope = models.CharField(_("scope"), max_length=100)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.IN_PROGRESS
+    )
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(_("response body"), null=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        # The table was created by payments, where donations first used it; keeping its
+        # name made the move a change of state only (core 0002, payments 0002).
+        db_table = "payments_idempotencyrecord"
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.state})"

@@ -3,7 +3,7 @@ import smtplib
 
 from celery import shared_task
 
-from core import services
+from core import idempotency, services
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,9 @@ def outbox_flush(older_than_seconds: int = 30) -> int:
         except TRANSIENT_MAIL_ERRORS:
             logger.warning("Outbox e-mail %s failed again; it will be retried", email_id)
     return sent
+
+
+@shared_task(acks_late=True)
+def idempotency_records_purge() -> int:
+    """Hourly: forget Idempotency-Keys past their lifetime. Safe to run twice."""
+    return idempotency.idempotency_records_delete_expired()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.emails import render_email
 from core.exceptions import Conflict, FieldError, Forbidden, NotFound
-from core.services import outbox_enqueue
+from core.services import model_update, outbox_enqueue
 from events.models import Event, Registration
 from ongs.models import Ong
 from ongs.selectors import ong_roles_of
@@ -57,20 +57,16 @@ def event_update(*, event: Event, data: dict[str, Any]) -> Event:
     locked = Event.objects.select_for_update().get(pk=event.pk)
     if "starts_at" in data and data["starts_at"] != locked.starts_at:
         _check_not_past(data["starts_at"])
-    changed = [key for key in EDITABLE_FIELDS if key in data]
-    for key in changed:
-        setattr(locked, key, data[key])
-    _check_dates(locked.starts_at, locked.ends_at)
-    if "capacity" in changed and locked.capacity is not None:
+    _check_dates(data.get("starts_at", locked.starts_at), data.get("ends_at", locked.ends_at))
+    if data.get("capacity") is not None:
         registered = locked.registrations.count()
-        if locked.capacity < registered:
+        if data["capacity"] < registered:
             raise FieldError(
                 "capacity",
                 _("%(count)d people are already registered.") % {"count": registered},
                 code="below_registrations",
             )
-    if changed:
-        locked.save(update_fields=[*changed, "updated_at"])
+    locked, _changed = model_update(instance=locked, data=data, fields=EDITABLE_FIELDS)
     return locked
 
 

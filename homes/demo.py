@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.demo import demo_user
 from core.demo import DemoLogin
 from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
-from homes.schedule import routines_materialize
+from homes.services import routine_materialize
 
 DEMO_HOME = "Casa Mutirão"
 
@@ -95,5 +95,5 @@ def create_demo_data() -> list[DemoLogin]:
         due_date=today + timedelta(days=5),
         created_by=bia,
     )
-    routines_materialize()
+    routine_materialize()
     return logins

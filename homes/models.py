@@ -1,4 +1,5 @@
 from decimal import Decimal
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -9,6 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 
 DEFAULT_TIME_ZONE = "America/Sao_Paulo"
+
+
+class ObjectRole(StrEnum):
+    """What a person is to one object of a home, besides their `HomeMember.Role` there
+    (`homes.api.permissions.HomeRolePermission`); views require these."""
+
+    MEMBER = "member"  # lives in the home, whatever their role
+    SELF = "self"  # the membership is their own
+    ASSIGNEE = "assignee"  # the task is theirs, or unassigned in their home
+    AUTHOR = "author"  # created the task (and still lives in the home)
+    CREDITOR = "creditor"  # the bill is owed to them
+    DEBTOR = "debtor"  # they owe the bill
 
 
 class Home(TimeStampedModel):

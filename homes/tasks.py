@@ -1,16 +1,16 @@
 from celery import shared_task
 
-from homes import schedule
+from homes.services import schedule
 
 
 @shared_task(acks_late=True)
-def routines_materialize() -> int:
+def homes_materialize_routines() -> int:
     """Create today's routine tasks in every home (idempotent: a unique constraint)."""
-    return schedule.routines_materialize()
+    return schedule.routine_materialize()
 
 
 @shared_task(acks_late=True)
-def tasks_mark_overdue() -> int:
+def homes_mark_overdue_tasks() -> int:
     """Mark late tasks overdue and bill each routine penalty once; returns tasks marked."""
     overdue, _penalties = schedule.tasks_mark_overdue()
     return overdue

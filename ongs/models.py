@@ -1,4 +1,5 @@
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class OngRole(StrEnum):
+    """What a person is to one NGO (`ongs.selectors.ong_roles_of`); views require these."""
+
+    OWNER = "owner"  # registered it; the only one (with staff) who changes its admins
+    ADMIN = "admin"  # named by the owner; manages the NGO with them, except its admins
 
 
 class Ong(TimeStampedModel):

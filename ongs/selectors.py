@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from core.exceptions import NotFound
-from ongs.models import LedgerEntry, Ong, Withdrawal
+from ongs.models import LedgerEntry, Ong, OngRole, Withdrawal
 
 ZERO = Decimal("0.00")
 
@@ -63,15 +63,15 @@ def ong_list_managed_by(user: User) -> QuerySet[Ong]:
     return Ong.objects.filter(_managed_q(user))
 
 
-def ong_roles_of(user: User, ong: Ong) -> set[str]:
+def ong_roles_of(user: User, ong: Ong) -> set[OngRole]:
     """`owner` and/or `admin`, read from the database on every call."""
     if not user.is_authenticated:
         return set()
     roles = set()
     if ong.owner_id == user.pk:
-        roles.add("owner")
+        roles.add(OngRole.OWNER)
     if ong.admins.filter(pk=user.pk).exists():
-        roles.add("admin")
+        roles.add(OngRole.ADMIN)
     return roles
 
 

@@ -1,5 +1,7 @@
 """Every change to NGOs, their ledger and withdrawals. Views call these; nothing else writes."""
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import Conflict, FieldError, Forbidden
+from core.services import model_update
 from ongs.models import LedgerEntry, Ong, Withdrawal
 
 EDITABLE_FIELDS = ("name", "description", "cause", "email", "phone", "address", "cnpj")
@@ -31,11 +34,10 @@ def _cnpj_error() -> FieldError:
     return FieldError("cnpj", _("An NGO with this CNPJ already exists."), code="unique")
 
 
-def _check_unique(ong: Ong, *, fields: list[str] | tuple[str, ...]) -> None:
-    exclude_pk = ong.pk
-    if "email" in fields and _email_taken(ong.email, exclude_pk=exclude_pk):
+def _check_unique(values: Mapping[str, Any], *, exclude_pk: int | None = None) -> None:
+    if "email" in values and _email_taken(values["email"], exclude_pk=exclude_pk):
         raise _email_error()
-    if "cnpj" in fields and _cnpj_taken(ong.cnpj, exclude_pk=exclude_pk):
+    if "cnpj" in values and _cnpj_taken(values["cnpj"], exclude_pk=exclude_pk):
         raise _cnpj_error()
 
 
@@ -52,13 +54,15 @@ def _admins_from_emails(emails: list[str]) -> list[User]:
     return users
 
 
-def _save_unique(ong: Ong, **save_kwargs: Any) -> None:
+@contextmanager
+def _unique_on_save(ong: Ong) -> Iterator[None]:
+    """Run the block that saves `ong` in a savepoint, turning a lost unique race (two NGOs
+    saved with one e-mail or CNPJ at the same moment) into that field's error."""
     try:
         with transaction.atomic():
-            ong.save(**save_kwargs)
+            yield
     except IntegrityError as exc:
-        # Two NGOs saved with one e-mail or CNPJ at the same moment: the savepoint is rolled
-        # back, so the rows can be read again to say which field lost.
+        # The savepoint is rolled back, so the rows can be read again to say which field lost.
         if _email_taken(ong.email, exclude_pk=ong.pk):
             raise _email_error() from exc
         raise _cnpj_error() from exc
@@ -80,9 +84,10 @@ def ong_create(*, owner: User, data: dict[str, Any]) -> Ong:
         )
     fields = {key: data[key] for key in EDITABLE_FIELDS if key in data}
     ong = Ong(owner=owner, **fields)
-    _check_unique(ong, fields=("email", "cnpj"))
+    _check_unique({"email": ong.email, "cnpj": ong.cnpj})
     admins = _admins_from_emails(data.get("admin_emails") or [])
-    _save_unique(ong)
+    with _unique_on_save(ong):
+        ong.save()
     ong.admins.set([admin for admin in admins if admin.pk != owner.pk])
     return ong
 
@@ -91,23 +96,24 @@ def ong_create(*, owner: User, data: dict[str, Any]) -> Ong:
 def ong_update(*, ong: Ong, actor: User, data: dict[str, Any]) -> Ong:
     """Change an NGO's details. Only the owner (or staff) changes who its admins are; the
     owner, status and ledger are never changed here. A new e-mail or CNPJ must be free."""
-    changed = [key for key in EDITABLE_FIELDS if key in data]
     # Only a value that changes is checked: an NGO exempted by migration 0004 may send its
     # shared e-mail back unchanged; a new one ends the exemption and must be free.
-    moved = [key for key in ("email", "cnpj") if key in data and data[key] != getattr(ong, key)]
-    for key in changed:
-        setattr(ong, key, data[key])
-    if "email" in moved and ong.shares_legacy_email:
-        ong.shares_legacy_email = False
-        changed.append("shares_legacy_email")
-    _check_unique(ong, fields=moved)
+    moved = {
+        key: data[key]
+        for key in ("email", "cnpj")
+        if key in data and data[key] != getattr(ong, key)
+    }
+    _check_unique(moved, exclude_pk=ong.pk)
     if "admin_emails" in data:
         if not (actor.is_staff or actor.pk == ong.owner_id):
             raise Forbidden(_("Only the owner changes the NGO's admins."), code="owner_only")
         admins = _admins_from_emails(data["admin_emails"])
         ong.admins.set([admin for admin in admins if admin.pk != ong.owner_id])
-    if changed:
-        _save_unique(ong, update_fields=[*changed, "updated_at"])
+    changes = dict(data)
+    if "email" in moved:
+        changes["shares_legacy_email"] = False
+    with _unique_on_save(ong):
+        model_update(instance=ong, data=changes, fields=(*EDITABLE_FIELDS, "shares_legacy_email"))
     return ong
 
 

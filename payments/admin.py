@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from payments.models import Donation, IdempotencyRecord, PaymentMethod
+from payments.models import Donation, PaymentMethod
 
 
 @admin.register(PaymentMethod)
@@ -38,13 +38,3 @@ class DonationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "key", "scope", "state", "response_status", "created_at"]
-    list_filter = ["state", "scope", "created_at"]
-    search_fields = ["user__email", "key"]
-    list_select_related = ["user"]
-    autocomplete_fields = ["user"]
-    readonly_fields = ["request_hash", "response_status", "response_body", "created_at"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.emails import render_email
 from core.exceptions import Conflict, FieldError
-from core.services import outbox_enqueue
+from core.services import model_update, outbox_enqueue
 from ongs.models import Ong
 from ongs.services import ledger_credit_donation
 from payments.cards import (
@@ -87,11 +87,9 @@ def payment_method_update(*, payment_method: PaymentMethod, data: dict[str, Any]
     exp_year = data.get("exp_year", payment_method.exp_year)
     if ("exp_month" in data or "exp_year" in data) and not expiry_is_future(exp_month, exp_year):
         raise FieldError("exp_year", _("The card has expired."), code="card_expired")
-    changed = [key for key in ("holder_name", "exp_month", "exp_year") if key in data]
-    for key in changed:
-        setattr(payment_method, key, data[key])
-    if changed:
-        payment_method.save(update_fields=[*changed, "updated_at"])
+    payment_method, _changed = model_update(
+        instance=payment_method, data=data, fields=("holder_name", "exp_month", "exp_year")
+    )
     return payment_method
 
 

@@ -13,11 +13,12 @@ from core.serializers import refuse_body
 from homes import selectors, services
 from homes.api import filters, serializers
 from homes.api.permissions import HomeRolePermission
-from homes.models import Bill, Home, HomeMember, Routine, Rule, Task
+from homes.models import Bill, Home, HomeMember, ObjectRole, Routine, Rule, Task
 
 HOME_ID = OpenApiParameter("home_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN = {"admin"}
-MEMBER = {"member"}
+ADMIN = {HomeMember.Role.ADMIN}
+MEMBER = {ObjectRole.MEMBER}
+ADMIN_OR_CREDITOR = {HomeMember.Role.ADMIN, ObjectRole.CREDITOR}
 # Task lists: tasks without a deadline come last however `due_at` is sorted.
 TASK_FILTER_BACKENDS = [FilterBackend, SearchFilter, filters.UndatedLastOrderingFilter]
 
@@ -193,7 +194,7 @@ class HomeMemberViewSet(HomeScopedMixin, mixins.ListModelMixin, viewsets.Generic
         "list": MEMBER,
         "create": ADMIN,
         "partial_update": ADMIN,
-        "destroy": {"admin", "self"},
+        "destroy": {HomeMember.Role.ADMIN, ObjectRole.SELF},
     }
 
     def get_queryset(self):
@@ -407,9 +408,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = ["id", "due_at", "points", "status", "created_at"]
     ordering = ["due_at", "id"]
     required_roles = {
-        "partial_update": {"admin", "author"},
-        "destroy": {"admin", "author"},
-        "complete": {"admin", "assignee"},
+        "partial_update": {HomeMember.Role.ADMIN, ObjectRole.AUTHOR},
+        "destroy": {HomeMember.Role.ADMIN, ObjectRole.AUTHOR},
+        "complete": {HomeMember.Role.ADMIN, ObjectRole.ASSIGNEE},
         "approve": ADMIN,
         "send_back": ADMIN,
         "comments": MEMBER,
@@ -532,13 +533,13 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = ["id", "amount", "due_date", "created_at"]
     ordering = ["-id"]
     required_roles = {
-        "partial_update": {"admin", "creditor"},
-        "destroy": {"admin", "creditor"},
-        "pay": {"admin", "creditor"},
-        "report_payment": {"debtor"},
-        "confirm_payment": {"admin", "creditor"},
-        "reject_payment": {"admin", "creditor"},
-        "mark_unpaid": {"admin", "creditor"},
+        "partial_update": ADMIN_OR_CREDITOR,
+        "destroy": ADMIN_OR_CREDITOR,
+        "pay": ADMIN_OR_CREDITOR,
+        "report_payment": {ObjectRole.DEBTOR},
+        "confirm_payment": ADMIN_OR_CREDITOR,
+        "reject_payment": ADMIN_OR_CREDITOR,
+        "mark_unpaid": ADMIN_OR_CREDITOR,
     }
 
     def get_queryset(self):

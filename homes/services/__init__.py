@@ -1,5 +1,5 @@
 """Every change to homes, members, rules, routines, tasks and bills. Views call these;
-each module holds one part of the household."""
+each module holds one part of the household, and `schedule` the work beat runs."""
 
 from homes.services.bills import (
     Transfer,
@@ -35,6 +35,14 @@ from homes.services.rules import (
     rule_delete,
     rule_update,
 )
+from homes.services.schedule import (
+    ScheduleSummary,
+    bills_remind_overdue,
+    home_schedule_run,
+    routine_materialize,
+    tasks_mark_overdue,
+    tasks_remind_due_soon,
+)
 from homes.services.tasks import (
     task_approve,
     task_comment_create,
@@ -47,6 +55,7 @@ from homes.services.tasks import (
 
 __all__ = [
     "InviteResult",
+    "ScheduleSummary",
     "Transfer",
     "bill_confirm_payment",
     "bill_create",
@@ -56,8 +65,10 @@ __all__ = [
     "bill_reject_payment",
     "bill_report_payment",
     "bill_update",
+    "bills_remind_overdue",
     "home_create",
     "home_delete",
+    "home_schedule_run",
     "home_update",
     "invitation_accept",
     "member_change_role",
@@ -65,6 +76,7 @@ __all__ = [
     "member_remove",
     "routine_create",
     "routine_delete",
+    "routine_materialize",
     "routine_update",
     "rule_create",
     "rule_delete",
@@ -77,4 +89,6 @@ __all__ = [
     "task_delete",
     "task_send_back",
     "task_update",
+    "tasks_mark_overdue",
+    "tasks_remind_due_soon",
 ]

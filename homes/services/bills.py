@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import Conflict, FieldError, Forbidden
+from core.services import model_update
 from homes.models import Bill, Home
 from homes.services._shared import ADMIN, check_members, home_roles
 
@@ -61,15 +62,12 @@ def bill_update(*, bill: Bill, data: dict[str, Any]) -> Bill:
     if bill.is_paid:
         raise Conflict(_("A paid bill cannot be changed."), code="bill_paid")
     _check_no_payment_reported(bill)
-    changed = [key for key in ("amount", "description", "due_date") if key in data]
-    due_date_moved = "due_date" in data and data["due_date"] != bill.due_date
-    for key in changed:
-        setattr(bill, key, data[key])
-    if due_date_moved:
-        bill.reminded_at = None
-        changed.append("reminded_at")
-    if changed:
-        bill.save(update_fields=[*changed, "updated_at"])
+    changes = dict(data)
+    if "due_date" in data and data["due_date"] != bill.due_date:
+        changes["reminded_at"] = None
+    bill, _changed = model_update(
+        instance=bill, data=changes, fields=("amount", "description", "due_date", "reminded_at")
+    )
     return bill
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from core.services import model_update
 from homes.models import Bill, Home, HomeMember
 from homes.services._shared import ADMIN
 
@@ -24,12 +25,10 @@ def home_create(*, user: User, data: dict[str, Any]) -> Home:
 def home_update(*, home: Home, data: dict[str, Any]) -> Home:
     """Change the home's own fields. A new time zone applies from the scheduler's next run;
     tasks already created keep their moment in time."""
-    changed = [key for key in HOME_FIELDS if key in data]
-    for key in changed:
-        # A null photo clears it.
-        setattr(home, key, "" if key == "photo" and data[key] is None else data[key])
-    if changed:
-        home.save(update_fields=[*changed, "updated_at"])
+    data = dict(data)
+    if "photo" in data and data["photo"] is None:
+        data["photo"] = ""  # a null photo clears it
+    home, _changed = model_update(instance=home, data=data, fields=HOME_FIELDS)
     return home
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import FieldError
+from core.services import model_update
 from homes.models import Home, Routine
 from homes.services._shared import check_members
 
@@ -42,6 +43,19 @@ def _check_routine(routine: Routine, rotation: list[User]) -> None:
         )
 
 
+def _with_changes(routine: Routine, data: dict[str, Any]) -> Routine:
+    """An unsaved routine as it would be after the change, to check before anything is written
+    (the table's own constraints would otherwise answer first, with a 500)."""
+    values = {}
+    for key in ROUTINE_FIELDS:
+        if key in data:
+            values[key] = data[key]
+        else:
+            attname = Routine._meta.get_field(key).attname  # an id: no query for a person
+            values[attname] = getattr(routine, attname)
+    return Routine(pk=routine.pk, home=routine.home, **values)
+
+
 @transaction.atomic
 def routine_create(*, home: Home, user: User, data: dict[str, Any]) -> Routine:
     """Create a routine. Its people must live in the home; it starts producing tasks from
@@ -62,13 +76,9 @@ def routine_update(*, routine: Routine, data: dict[str, Any]) -> Routine:
     """Change a routine. Tasks already created keep their assignee and due time."""
     data = dict(data)
     rotation = data.pop("rotation_members", None)
-    changed = [key for key in ROUTINE_FIELDS if key in data]
-    for key in changed:
-        setattr(routine, key, data[key])
     current_rotation = list(routine.rotation_members.all()) if rotation is None else rotation
-    _check_routine(routine, current_rotation)
-    if changed:
-        routine.save(update_fields=[*changed, "updated_at"])
+    _check_routine(_with_changes(routine, data), current_rotation)
+    routine, _changed = model_update(instance=routine, data=data, fields=ROUTINE_FIELDS)
     if rotation is not None:
         routine.rotation_members.set(rotation)
     return routine

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.exceptions import Conflict, Forbidden
+from core.services import model_update
 from homes.models import Home, HomeMember, Task, TaskComment
 from homes.services._shared import ADMIN, check_members, home_roles
 
@@ -52,24 +53,20 @@ def task_update(*, task: Task, user: User, data: dict[str, Any]) -> Task:
                 _("A done task cannot be changed."), code="task_done", status=task.status
             )
         raise _closed_conflict(task.status)
-    changed = [key for key in TASK_FIELDS if key in data]
     if data.get("assignee") is not None:
         check_members(task.home, "assignee", [data["assignee"]])
     if "points" in data and data["points"] != task.points:
         _check_task_points(home=task.home, user=user, points=data["points"])
-    deadline_moved = "due_at" in data and data["due_at"] != task.due_at
-    for key in changed:
-        setattr(task, key, data[key])
-    if deadline_moved:
-        task.reminded_at = None
-        changed.append("reminded_at")
+    changes = dict(data)
+    if "due_at" in data and data["due_at"] != task.due_at:
+        changes["reminded_at"] = None
         if task.status == Task.Status.OVERDUE and (
-            task.due_at is None or task.due_at > timezone.now()
+            data["due_at"] is None or data["due_at"] > timezone.now()
         ):
-            task.status = Task.Status.PENDING
-            changed.append("status")
-    if changed:
-        task.save(update_fields=[*changed, "updated_at"])
+            changes["status"] = Task.Status.PENDING
+    task, _changed = model_update(
+        instance=task, data=changes, fields=(*TASK_FIELDS, "reminded_at", "status")
+    )
     return task
 
 

@@ -264,7 +264,7 @@ def test_a_task_without_a_deadline(client_for, house):
 
 
 def test_undated_tasks_come_last_either_way_and_never_go_overdue(client_for, house):
-    from homes.schedule import home_schedule_run
+    from homes.services import home_schedule_run
 
     now = timezone.now()
     TaskFactory(home=house.home, title="undated", due_at=None, assignee=house.resident)

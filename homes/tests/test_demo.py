@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from homes.demo import DEMO_HOME, create_demo_data
 from homes.models import Bill, Home, Routine, Task
-from homes.schedule import home_schedule_run
+from homes.services import home_schedule_run
 
 pytestmark = pytest.mark.django_db
 

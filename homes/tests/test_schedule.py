@@ -8,7 +8,8 @@ from django.core.management import call_command
 from freezegun import freeze_time
 
 from homes.models import Bill, HomeMember, Routine, Task
-from homes.schedule import home_schedule_run, occurrences_between, routines_materialize
+from homes.services import home_schedule_run, routine_materialize
+from homes.services.schedule import occurrences_between
 from homes.tests.factories import BillFactory, HomeFactory, HomeMemberFactory, RoutineFactory
 
 pytestmark = pytest.mark.django_db
@@ -331,11 +332,11 @@ def test_celery_tasks_call_the_scheduler(house):
         penalty_amount=Decimal("1.00"),
     )
     with freeze_time(utc(2026, 5, 4, 12, 0)):
-        assert tasks.routines_materialize.delay().get() == 1
+        assert tasks.homes_materialize_routines.delay().get() == 1
     with freeze_time(utc(2026, 5, 5, 12, 0)):
-        assert tasks.tasks_mark_overdue.delay().get() == 1
+        assert tasks.homes_mark_overdue_tasks.delay().get() == 1
         assert tasks.homes_send_reminders.delay().get() == 0
-    assert routines_materialize() >= 0
+    assert routine_materialize() >= 0
 
 
 def test_everyone_routine_gives_each_member_a_task_once(house):

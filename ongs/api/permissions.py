@@ -3,9 +3,10 @@ from collections.abc import Iterable
 from rest_framework import permissions
 
 from core.permissions import RolePermission
+from ongs.models import OngRole
 from ongs.selectors import ong_roles_of
 
-MANAGERS = frozenset({"owner", "admin"})
+MANAGERS = frozenset({OngRole.OWNER, OngRole.ADMIN})
 
 
 class OngRolePermission(RolePermission):

@@ -1,29 +1,19 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.exceptions import DomainError, FieldError, NotFound
+from accounts.models import User
+from core.exceptions import FieldError, NotFound
+from core.idempotency import idempotent
 from ongs.api.permissions import MANAGERS, ManagedOngMixin, OngRolePermission
 from ongs.selectors import ong_get_visible_to
-from payments import idempotency, selectors, services
+from payments import selectors, services
 from payments.api import serializers
 from payments.api.filters import DonationFilter, PaymentMethodFilter
 from payments.api.throttles import DonationRateThrottle
-from payments.models import Donation
-
-IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    name=idempotency.HEADER,
-    type=OpenApiTypes.STR,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Any unique string (a UUID). A retry with the same key and body returns the first "
-        "answer without charging again; another body → 422; while the first runs → 409."
-    ),
-)
+from payments.models import Donation, PaymentMethod
 
 
 @extend_schema(tags=["payments"])
@@ -122,7 +112,6 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
         return selectors.donation_list_for_ong(self.get_ong())
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_PARAMETER],
         request=serializers.DonationCreateSerializer,
         responses={
             201: serializers.DonationSerializer,
@@ -130,59 +119,40 @@ class OngDonationViewSet(ManagedOngMixin, mixins.ListModelMixin, viewsets.Generi
             502: serializers.DonationRefusedSerializer,
         },
     )
+    @idempotent(scope="donation")
     def create(self, request, ong_pk=None):
+        # All of it runs after the key is claimed, so a replay answers even once the card
+        # is gone; a refusal (bad body, unknown card, inactive NGO) frees the key again.
         ong = ong_get_visible_to(request.user, ong_pk)
         payload = serializers.DonationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = request.headers.get(idempotency.HEADER, "").strip()
-        if not key:
-            return self._donate(request, ong, data)
-        if len(key) > idempotency.MAX_KEY_LENGTH:
-            raise FieldError(idempotency.HEADER, _("Use at most 255 characters."), code="invalid")
-        claim = idempotency.idempotency_begin(
-            user=request.user,
-            key=key,
-            scope="donation",
-            fingerprint=idempotency.request_hash(
-                method=request.method, path=request.path, data=request.data
-            ),
-        )
-        if isinstance(claim, idempotency.StoredResponse):
-            return Response(
-                claim.body, status=claim.status, headers={"Idempotent-Replayed": "true"}
-            )
-        try:
-            response = self._donate(request, ong, data)
-        except DomainError:
-            # Refused before any charge: the key may be used again once the cause is fixed.
-            idempotency.idempotency_release(record=claim)
-            raise
-        idempotency.idempotency_finish(
-            record=claim, status=response.status_code, body=response.data
-        )
-        return response
-
-    def _donate(self, request, ong, data) -> Response:
-        # Looked up after the key is claimed, so a replay still answers once the card is gone.
-        try:
-            method = selectors.payment_method_get_of(request.user, data["payment_method"])
-        except NotFound as exc:
-            raise FieldError(
-                "payment_method", _("Unknown payment method."), code="does_not_exist"
-            ) from exc
         donation = services.donation_create(
             donor=request.user,
             ong=ong,
-            payment_method=method,
+            payment_method=_card_of(request.user, data["payment_method"]),
             amount=data["amount"],
             message=data.get("message", ""),
         )
-        body = serializers.DonationSerializer(donation).data
-        if donation.status == Donation.Status.APPROVED:
-            return Response(body, status=status.HTTP_201_CREATED)
-        http_status, detail = _REFUSED[donation.status]
-        return Response(
-            {"detail": str(detail), "code": donation.decline_code, "donation": body},
-            status=http_status,
-        )
+        return _donation_response(donation)
+
+
+def _card_of(user: User, payment_method_id: int) -> PaymentMethod:
+    try:
+        return selectors.payment_method_get_of(user, payment_method_id)
+    except NotFound as exc:
+        raise FieldError(
+            "payment_method", _("Unknown payment method."), code="does_not_exist"
+        ) from exc
+
+
+def _donation_response(donation: Donation) -> Response:
+    """201 with the donation when approved; 402 or 502 with the reason and the donation."""
+    body = serializers.DonationSerializer(donation).data
+    if donation.status == Donation.Status.APPROVED:
+        return Response(body, status=status.HTTP_201_CREATED)
+    http_status, detail = _REFUSED[donation.status]
+    return Response(
+        {"detail": str(detail), "code": donation.decline_code, "donation": body},
+        status=http_status,
+    )

@@ -4,11 +4,11 @@ import pytest
 from django.core import mail
 
 from accounts.tests.factories import UserFactory
-from core.models import OutboundEmail
+from core.models import IdempotencyRecord, OutboundEmail
 from ongs.models import LedgerEntry, Ong
 from ongs.selectors import ong_balance
 from payments import gateway as gateway_module
-from payments.models import Donation, IdempotencyRecord
+from payments.models import Donation
 from payments.tests.factories import (
     INSUFFICIENT_FUNDS,
     PROCESSOR_ERROR,
@@ -220,7 +220,7 @@ def test_same_key_for_another_ngo_is_422(user_client, ong, card):
 
 
 def test_a_key_in_flight_is_409(user_client, user, ong, card, charges):
-    from payments.idempotency import request_hash
+    from core.idempotency import request_hash
 
     body = {"amount": "10.00", "payment_method": card.pk}
     IdempotencyRecord.objects.create(
@@ -392,6 +392,20 @@ def test_an_unknown_card_with_a_key_frees_the_key(user_client, user, ong, card):
 
     assert response.status_code == 400
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_invalid_body_with_a_key_leaves_the_key_free(user_client, ong, card, charges):
+    invalid = user_client.post(
+        _url(ong), {"amount": "-1", "payment_method": card.pk}, HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+    fixed = user_client.post(
+        _url(ong), {"amount": "10.00", "payment_method": card.pk}, HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+
+    assert (invalid.status_code, fixed.status_code) == (400, 201)
+    assert "Idempotent-Replayed" not in fixed
+    assert IdempotencyRecord.objects.get().response_status == 201
+    assert len(charges) == 1
 
 
 PLAIN_ONLY = "Enter a plain decimal number such as 10 or 10.50 (no exponent)."

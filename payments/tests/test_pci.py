@@ -8,6 +8,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import IdempotencyRecord
 from ongs.tests.factories import OngFactory
 from payments.tests.factories import INSUFFICIENT_FUNDS, PROCESSOR_ERROR
 
@@ -18,12 +19,15 @@ CVCS = ["987", "6543"]
 
 
 def _all_payment_rows() -> list[str]:
-    """Every column of every row of every table the payments and NGO ledger apps own."""
+    """Every column of every row of every table the payments and NGO ledger apps own, and
+    of the Idempotency-Key records (core's), which store the donation answers."""
+    tables = [
+        model for label in ("payments", "ongs") for model in apps.get_app_config(label).get_models()
+    ]
     values = []
-    for app_label in ("payments", "ongs"):
-        for model in apps.get_app_config(app_label).get_models():
-            for row in model.objects.values_list():
-                values.extend(str(value) for value in row)
+    for model in [*tables, IdempotencyRecord]:
+        for row in model.objects.values_list():
+            values.extend(str(value) for value in row)
     return values
 
 

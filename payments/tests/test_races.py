@@ -8,11 +8,12 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import token_pair_for
+from core.models import IdempotencyRecord
 from ongs.models import LedgerEntry
 from ongs.tests.factories import OngFactory
 from payments import gateway as gateway_module
 from payments import services
-from payments.models import Donation, IdempotencyRecord
+from payments.models import Donation
 
 
 @pytest.mark.postgres

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from homes.schedule import home_schedule_run
+from homes.services import home_schedule_run
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from payments.models import IdempotencyRecord
-from payments.tasks import idempotency_records_purge
+from core.models import IdempotencyRecord
+from core.tasks import idempotency_records_purge
 
 pytestmark = pytest.mark.django_db
 

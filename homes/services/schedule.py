@@ -1,6 +1,6 @@
 """The homes scheduler: routines become tasks, late tasks become overdue (and penalties),
-and reminders go out. Every step is idempotent, so beat, the management command and a
-retry may all run it at any moment.
+and reminders go out. Every step is idempotent, so beat (homes.tasks), the
+`run_home_schedule` command and a retry may all run it at any moment.
 
 Each home's "today" is the date in its own time zone; a routine's time limit is a wall
 time there, turned into UTC with zoneinfo (see `occurrence_due_at` for DST).
@@ -89,7 +89,7 @@ def _occurrence_people(routine: Routine, day: date) -> list[tuple[int, int | Non
     return [(0, routine_assignee_id(routine, day))]
 
 
-def routines_materialize(*, now: datetime | None = None) -> int:
+def routine_materialize(*, now: datetime | None = None) -> int:
     """Create today's task (today in each home's zone) for every routine that occurs today;
     an "everyone" routine makes one task per member of the home.
 
@@ -110,31 +110,35 @@ def routines_materialize(*, now: datetime | None = None) -> int:
         )
         .order_by("id")
     )
+    return sum(_materialize_today(routine, now) for routine in routines)
+
+
+def _materialize_today(routine: Routine, now: datetime) -> int:
+    """Today's tasks of one routine, unless it does not occur today or its time is past."""
+    zone = routine.home.zone
+    today = now.astimezone(zone).date()
+    if not routine_occurs_on(routine, today):
+        return 0
+    due_at = occurrence_due_at(today, routine.time_limit, zone)
+    if due_at <= now:
+        return 0
     created = 0
-    for routine in routines:
-        zone = routine.home.zone
-        today = now.astimezone(zone).date()
-        if not routine_occurs_on(routine, today):
-            continue
-        due_at = occurrence_due_at(today, routine.time_limit, zone)
-        if due_at <= now:
-            continue
-        for occurrence_member, assignee_id in _occurrence_people(routine, today):
-            with transaction.atomic():
-                _task, was_created = Task.objects.get_or_create(
-                    routine=routine,
-                    occurrence_date=today,
-                    occurrence_member=occurrence_member,
-                    defaults={
-                        "home": routine.home,
-                        "title": routine.name,
-                        "description": routine.description,
-                        "assignee_id": assignee_id,
-                        "due_at": due_at,
-                        "points": routine.points,
-                    },
-                )
-            created += was_created
+    for occurrence_member, assignee_id in _occurrence_people(routine, today):
+        with transaction.atomic():
+            _task, was_created = Task.objects.get_or_create(
+                routine=routine,
+                occurrence_date=today,
+                occurrence_member=occurrence_member,
+                defaults={
+                    "home": routine.home,
+                    "title": routine.name,
+                    "description": routine.description,
+                    "assignee_id": assignee_id,
+                    "due_at": due_at,
+                    "points": routine.points,
+                },
+            )
+        created += was_created
     return created
 
 
@@ -306,7 +310,7 @@ def home_schedule_run(*, now: datetime | None = None) -> ScheduleSummary:
     """All the scheduler's work once, in order: create today's tasks, mark late ones
     overdue and bill penalties, then send reminders."""
     now = now or timezone.now()
-    created = routines_materialize(now=now)
+    created = routine_materialize(now=now)
     overdue, penalties = tasks_mark_overdue(now=now)
     task_reminders = tasks_remind_due_soon(now=now)
     bill_reminders = bills_remind_overdue(now=now)
