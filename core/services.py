@@ -1,18 +1,23 @@
-"""The e-mail outbox: write in the caller's transaction, send after commit, never twice."""
+"""Shared writes: `model_update` for every service that edits a row's fields, and the e-mail
+outbox (write in the caller's transaction, send after commit, never twice)."""
 
 import logging
+from collections.abc import Iterable, Mapping
 from email.utils import make_msgid
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from core.db import insert_unless_conflict
 from core.emails import RenderedEmail
+from core.inserts import insert_unless_conflict
 from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 MAX_ATTEMPTS = 10
 AUTO_SUBMITTED = "auto-generated"
@@ -157,3 +162,38 @@ def _build_message(outbound: OutboundEmail) -> EmailMultiAlternatives:
     if outbound.body_html:
         message.attach_alternative(outbound.body_html, "text/html")
     return message
+
+
+def model_update(
+    *, instance: ModelT, data: Mapping[str, Any], fields: Iterable[str]
+) -> tuple[ModelT, list[str]]:
+    """Set each of `fields` present in `data` on `instance` and save only those that changed
+    (plus `updated_at` when the model has it). Returns the instance and the names of the
+    fields that changed (empty, so false, when nothing did: no query is made).
+
+    It opens no transaction: it saves inside the caller's, so the caller's checks and audit
+    rows commit or roll back with it. A foreign key is compared by id, so an unchanged one
+    costs no query; a field not in `data` is left alone, as in a PATCH.
+    """
+    changed = [
+        field for field in fields if field in data and _differs(instance, field, data[field])
+    ]
+    if not changed:
+        return instance, []
+    for field in changed:
+        setattr(instance, field, data[field])
+    stamp = ["updated_at"] if _has_field(instance, "updated_at") else []
+    instance.save(update_fields=[*changed, *stamp])
+    return instance, changed
+
+
+def _has_field(instance: models.Model, name: str) -> bool:
+    return any(field.name == name for field in instance._meta.concrete_fields)
+
+
+def _differs(instance: models.Model, name: str, value: Any) -> bool:
+    field = instance._meta.get_field(name)
+    if field.many_to_one or field.one_to_one:
+        new_id = value.pk if isinstance(value, models.Model) else value
+        return getattr(instance, field.attname) != new_id
+    return getattr(instance, name) != value

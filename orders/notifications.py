@@ -4,7 +4,7 @@ Called from orders.services inside the same transaction as the change: a rolled-
 sends nothing; each (event, recipient) pair is sent at most once.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -95,29 +95,38 @@ def recipients_of(event: OrderEvent, message: Message | None = None) -> list[Use
     return list(unique.values())
 
 
-def notify(
+def event_emails(
     event: OrderEvent, *, message: Message | None = None, extra: Iterable[User] = ()
-) -> None:
-    """Write one outbox e-mail per recipient of the event, in each one's language, threaded
-    into the order's conversation (see orders.email.outbound)."""
+) -> Iterator[dict]:
+    """The e-mails an event sends, one per person concerned, each in that person's
+    language: the keyword arguments of `order_email_enqueue` (and of `Outgoing.add`, the
+    inbound batch's in-memory outbox)."""
     order = event.order
     recipients = {user.pk: user for user in [*recipients_of(event, message), *extra]}
     for recipient in recipients.values():
-        email = order_event_email(
-            order=order,
-            event=event,
-            message=message,
-            recipient=recipient,
-            subject=order_subject(order, message),
-        )
-        order_email_enqueue(
-            order=order,
-            key=f"order-event-{event.pk}-to-{recipient.pk}",
-            to=recipient.email,
-            email=email,
+        yield {
+            "order": order,
+            "key": f"order-event-{event.pk}-to-{recipient.pk}",
+            "to": recipient.email,
+            "email": order_event_email(
+                order=order,
+                event=event,
+                message=message,
+                recipient=recipient,
+                subject=order_subject(order, message),
+            ),
             # A person's reply is personal mail; everything else is automatic.
-            is_automatic=not (message and message.author_id),
+            "is_automatic": not (message and message.author_id),
             # Only mail to the requester (outside the company) can feed a loop with an
             # auto-responder; agents and admins get every notification.
-            rate_limited=recipient.pk == order.requester_id,
-        )
+            "rate_limited": recipient.pk == order.requester_id,
+        }
+
+
+def notify(
+    event: OrderEvent, *, message: Message | None = None, extra: Iterable[User] = ()
+) -> None:
+    """Write the event's e-mails to the outbox, threaded into the order's conversation
+    (see orders.email.outbound)."""
+    for email in event_emails(event, message=message, extra=extra):
+        order_email_enqueue(**email)

@@ -12,11 +12,10 @@ from accounts.models import User
 from companies.models import Company, Membership, Team
 from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
-from core.db import insert, update_columns
 from core.exceptions import Conflict, FieldError, Forbidden
+from core.services import model_update
 from orders import notifications
-from orders.email.outbound import thread_begins
-from orders.models import Message, Order, OrderEvent
+from orders.models import Message, Order, OrderEvent, OrderRole
 from orders.selectors import order_roles
 
 Status = Order.Status
@@ -54,14 +53,12 @@ def _record(
     message: Message | None = None,
     notify: bool = True,
 ) -> OrderEvent:
-    event = insert(
-        OrderEvent(
-            order=order,
-            actor=actor,
-            kind=kind,
-            data=data or {},
-            is_internal=bool(message and message.is_internal),
-        )
+    event = OrderEvent.objects.create(
+        order=order,
+        actor=actor,
+        kind=kind,
+        data=data or {},
+        is_internal=bool(message and message.is_internal),
     )
     if notify:
         notifications.notify(event, message=message)
@@ -121,21 +118,18 @@ def order_create(
     if priority and role not in STAFF_ROLES and not requester.is_staff:
         raise Forbidden(_("Only agents and admins set the priority."), code="priority_forbidden")
     _check_team(company, team)
-    order = insert(
-        Order(
-            company=company,
-            requester=requester,
-            team=team,
-            title=title,
-            description=description,
-            equipment=equipment,
-            site_address=site_address,
-            priority=priority or Order.Priority.MEDIUM,
-            channel=channel,
-            previous_order=previous_order,
-        )
+    order = Order.objects.create(
+        company=company,
+        requester=requester,
+        team=team,
+        title=title,
+        description=description,
+        equipment=equipment,
+        site_address=site_address,
+        priority=priority or Order.Priority.MEDIUM,
+        channel=channel,
+        previous_order=previous_order,
     )
-    thread_begins(order)
     _record(order, requester, Kind.CREATED, {"channel": channel}, notify=notify)
     return order
 
@@ -146,23 +140,19 @@ def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
     order = _lock(order)
     company_require_active(order.company)
     roles = order_roles(actor, order)
-    if not roles & {"staff", "admin", "agent"} and order.status != Status.OPEN:
+    if (
+        not roles & {OrderRole.STAFF, OrderRole.ADMIN, OrderRole.AGENT}
+        and order.status != Status.OPEN
+    ):
         raise Forbidden(_("The order can no longer be edited by its requester."))
-    changed = {
-        key: data[key]
-        for key in EDITABLE_FIELDS
-        if key in data and getattr(order, key) != data[key]
-    }
+    before = {key: getattr(order, key) for key in EDITABLE_FIELDS}
+    order, changed = model_update(instance=order, data=data, fields=EDITABLE_FIELDS)
     if changed:
-        before = {key: getattr(order, key) for key in changed}
-        for key, value in changed.items():
-            setattr(order, key, value)
-        order.save(update_fields=[*changed, "updated_at"])
         OrderEvent.objects.create(
             order=order,
             actor=actor,
             kind=Kind.UPDATED,
-            data=event_changes(**{key: (before[key], value) for key, value in changed.items()}),
+            data=event_changes(**{key: (before[key], getattr(order, key)) for key in changed}),
         )
     return order
 
@@ -373,25 +363,16 @@ def message_add(
             _("Only agents and admins write internal notes."), code="internal_forbidden"
         )
     company_require_active(order.company)
-    message = insert(
-        Message(
-            order=order,
-            author=author,
-            subject=subject,
-            body=body,
-            is_internal=is_internal,
-            channel=channel,
-        )
+    message = Message.objects.create(
+        order=order,
+        author=author,
+        subject=subject,
+        body=body,
+        is_internal=is_internal,
+        channel=channel,
     )
-    update_columns(order, ["updated_at"])
+    order.save(update_fields=["updated_at"])
     _record(
         order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message, notify=notify
     )
     return message
-
-
-# The same two services for a caller that already holds a savepoint around the whole change
-# and rolls it back on any error (the e-mail channel: one savepoint per received message):
-# they skip their own nested savepoint, two round trips to the database each.
-order_create_within_savepoint = order_create.__wrapped__
-message_add_within_savepoint = message_add.__wrapped__

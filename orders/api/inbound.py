@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 from core.exceptions import DomainError, FieldError
 from orders.email import security
 from orders.email.parsing import UnreadableEmail, clean_json, parse_json
-from orders.email.services import DUPLICATE, Incoming, inbound_receive_many, inbound_receive_raw
+from orders.email.routing import DUPLICATE, Incoming
+from orders.email.services import inbound_receive_many, inbound_receive_raw
 from orders.models import InboundEmail
 
 RAW_MIME = "message/rfc822"

@@ -1,153 +1,110 @@
 """What every e-mail about an order carries so that answers thread back to it, and the
-rate limit that keeps automatic mail from feeding a loop with an auto-responder."""
+rate limit that keeps automatic mail from feeding a loop with an auto-responder.
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+One e-mail (`order_email_enqueue`, for changes made through the API) and the e-mails of a
+batch of inbound messages (`Outgoing`) follow the same rules: both read an order's thread
+with `threads_read`, and the batch keeps what it reads up to date in memory as it writes.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from itertools import count
 
 from django.conf import settings
-from django.db import connection
+from django.db import models, transaction
+from django.db.models import Count, Max, Q, Value
 from django.utils import timezone
 
-from core.db import insert, placeholders
 from core.emails import RenderedEmail
 from core.models import OutboundEmail
-from core.services import new_message_id, outbox_insert
+from core.services import new_message_id, outbox_insert, outbox_schedule
 from orders.models import InboundEmail, Order, OrderOutboundEmail, SuppressedEmail
 
 # References is capped (the first message and the latest ones), as mail clients do.
 MAX_REFERENCES = 20
 
 
-def thread_message_ids(order: Order, recipient_email: str) -> list[str]:
-    """Message-IDs of the order's thread as this recipient knows it, oldest first: what
-    the order received by e-mail and what was sent to this recipient about it.
+@dataclass
+class Threads:
+    """The e-mail threads of some orders: what each received by e-mail (for everybody)
+    and what it sent to whom, each entry sorted by when it was written. What the caller
+    writes afterwards is added in the order it happens (`received`, `sent`). And how many
+    automatic e-mails went to each of `addresses` in the last hour, read for all of them
+    when first asked (most single replies never ask)."""
 
-    One hand-written query: it runs for every e-mail about an order, and compiling the
-    ORM's union of two joined querysets cost more than the query itself. Within
-    `threads_read_once()`, the threads it read are answered from memory."""
-    batch = _batch.get()
-    if batch is not None and order.pk in batch.threads:
-        rows = [row[:2] for row in batch.threads[order.pk] if row[2] in (None, recipient_email)]
-        return [message_id for _created, message_id in sorted(rows)]
-    sql = f"""
-        SELECT created_at, message_id FROM {_INBOUND} WHERE order_id = %s AND message_id <> ''
-        UNION ALL
-        SELECT link.created_at, outbound.message_id
-        FROM {_LINK} link JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
-        WHERE link.order_id = %s AND outbound.{_TO} = %s
-        ORDER BY 1, 2
-    """  # noqa: S608 - table names from the models, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [order.pk, order.pk, recipient_email])
-        return [message_id for _created, message_id in cursor.fetchall()]
+    entries: dict[int, list[tuple[tuple, str, str | None]]]  # order → (when, id, to)
+    addresses: set[str] = field(default_factory=set)
+    _automatic_read: dict[str, int] | None = None
+    _automatic_added: Counter = field(default_factory=Counter)
+    _positions: count = field(default_factory=count)
 
+    def headers(self, order: Order, to: str) -> dict[str, str]:
+        """In-Reply-To (the latest message of the thread this recipient knows) and
+        References (the thread, oldest first: the first and the latest ones)."""
+        rows = [row for row in self.entries.get(order.pk, []) if row[2] in (None, to)]
+        ids = [message_id for _when, message_id, _to in sorted(rows)]
+        if not ids:
+            return {}
+        if len(ids) > MAX_REFERENCES:
+            ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+        return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
 
-_INBOUND = InboundEmail._meta.db_table
-_LINK = OrderOutboundEmail._meta.db_table
-_OUTBOUND = OutboundEmail._meta.db_table
-_TO = connection.ops.quote_name(OutboundEmail._meta.get_field("to").column)
+    def position(self) -> tuple:
+        """A place in the thread after everything read and everything added so far."""
+        return (1, next(self._positions))
 
+    def received(self, order: Order, message_id: str, at: tuple | None = None) -> None:
+        """The order received this message by e-mail (`at`: where it was written)."""
+        if message_id:
+            entry = (at or self.position(), message_id, None)
+            self.entries.setdefault(order.pk, []).append(entry)
 
-# The threads of a batch's orders, every recipient's. (Table and column names from the
-# models; the `{…}` are placeholder lists, values go as parameters.)
-_THREADS = f"""
-    SELECT order_id, created_at, message_id, NULL FROM {_INBOUND}
-    WHERE order_id IN ({{orders}}) AND message_id <> ''
-    UNION ALL
-    SELECT link.order_id, link.created_at, outbound.message_id, outbound.{_TO}
-    FROM {_LINK} link JOIN {_OUTBOUND} outbound ON outbound.id = link.outbound_id
-    WHERE link.order_id IN ({{orders}})
-"""  # noqa: S608
+    def sent(self, order: Order, outbound: OutboundEmail) -> None:
+        entry = (self.position(), outbound.message_id, outbound.to)
+        self.entries.setdefault(order.pk, []).append(entry)
+        if outbound.is_automatic:
+            self._automatic_added[outbound.to] += 1
 
-# Automatic e-mails per address in the last hour, for a batch's addresses.
-_AUTOMATIC_SINCE = f"""
-    SELECT {_TO}, COUNT(*) FROM {_OUTBOUND}
-    WHERE {_TO} IN ({{addresses}}) AND is_automatic = %s AND created_at >= %s
-    GROUP BY {_TO}
-"""  # noqa: S608
-
-
-def _as_datetime(value) -> datetime:
-    # SQLite hands a union's timestamps back as naive UTC text.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    def automatic_this_hour(self, to: str) -> int:
+        """Automatic e-mails to this address (one of `addresses`) in the last hour."""
+        if self._automatic_read is None:
+            self._automatic_read = _automatic_counts(self.addresses)
+        return self._automatic_read.get(to, 0) + self._automatic_added[to]
 
 
-class BatchThreads:
-    """What a batch of inbound messages reads once instead of once per e-mail it writes:
-    the threads of the orders it may join (what each received by e-mail and what it sent
-    to whom) and, per address, how many automatic e-mails went there in the last hour.
-    What the batch adds is kept up to date as it happens.
-
-    Only for a batch received all or nothing (nothing is forgotten when one message is
-    rolled back). An order or an address it did not read is read as usual. An e-mail key
-    is taken to be new: a taken one fails the batch's deferred insert, and the batch is
-    received again without this memory.
-    """
-
-    def __init__(self, order_ids: Iterable[int], addresses: Iterable[str]):
-        self.threads: dict[int, list[tuple[datetime, str, str | None]]] = {
-            order_id: [] for order_id in order_ids
-        }
-        self.since = timezone.now() - timedelta(hours=1)
-        self.automatic: dict[str, int] = {address: 0 for address in addresses if address}
-        with connection.cursor() as cursor:
-            if self.threads:
-                ids = sorted(self.threads)
-                cursor.execute(_THREADS.format(orders=placeholders(ids)), [*ids, *ids])
-                for order_id, created_at, message_id, to in cursor.fetchall():
-                    created_at = _as_datetime(created_at)
-                    self.threads[order_id].append((created_at, message_id, to))
-            if self.automatic:
-                since = connection.ops.adapt_datetimefield_value(self.since)
-                addresses = sorted(self.automatic)
-                sql = _AUTOMATIC_SINCE.format(addresses=placeholders(addresses))
-                cursor.execute(sql, [*addresses, True, since])
-                self.automatic.update(cursor.fetchall())
-
-    def sent(self, order: Order, link: OrderOutboundEmail, outbound: OutboundEmail) -> None:
-        if order.pk in self.threads:
-            self.threads[order.pk].append((link.created_at, outbound.message_id, outbound.to))
-        if outbound.is_automatic and outbound.to in self.automatic:
-            self.automatic[outbound.to] += 1
+def _automatic_counts(addresses: set[str]) -> dict[str, int]:
+    since = timezone.now() - timedelta(hours=1)
+    recent = OutboundEmail.objects.filter(
+        to__in=addresses, is_automatic=True, created_at__gte=since
+    ).order_by()
+    return dict(recent.values("to").annotate(sent=Count("pk")).values_list("to", "sent"))
 
 
-_batch: ContextVar[BatchThreads | None] = ContextVar("batch_threads", default=None)
-
-
-@contextmanager
-def threads_read_once(order_ids: Iterable[int], addresses: Iterable[str]) -> Iterator[None]:
-    token = _batch.set(BatchThreads(order_ids, addresses))
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-
-
-def thread_begins(order: Order) -> None:
-    """A new order's thread is empty: within `threads_read_once()` it is not read."""
-    batch = _batch.get()
-    if batch is not None:
-        batch.threads.setdefault(order.pk, [])
-
-
-def thread_received(order: Order, created_at: datetime, message_id: str) -> None:
-    """The order received this message by e-mail: it is part of the thread from now on."""
-    batch = _batch.get()
-    if batch is not None and message_id and order.pk in batch.threads:
-        batch.threads[order.pk].append((created_at, message_id, None))
+def threads_read(order_ids: list[int], addresses: set[str] = frozenset()) -> Threads:
+    """The threads of these orders, in one query; the automatic e-mails each of these
+    addresses got in the last hour are read when first asked for."""
+    threads = Threads({order_id: [] for order_id in order_ids}, set(addresses))
+    if order_ids:
+        received = (
+            InboundEmail.objects.filter(order__in=order_ids)
+            .exclude(message_id="")
+            .order_by()
+            .values_list("order_id", "created_at", "message_id", Value(None, models.CharField()))
+        )
+        sent = (
+            OrderOutboundEmail.objects.filter(order__in=order_ids)
+            .order_by()
+            .values_list("order_id", "created_at", "outbound__message_id", "outbound__to")
+        )
+        for order_id, created_at, message_id, to in received.union(sent, all=True):
+            threads.entries[order_id].append(((0, created_at, message_id), message_id, to))
+    return threads
 
 
 def thread_headers(order: Order, recipient_email: str) -> dict[str, str]:
-    ids = thread_message_ids(order, recipient_email)
-    if not ids:
-        return {}
-    if len(ids) > MAX_REFERENCES:
-        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
-    return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
+    return threads_read([order.pk]).headers(order, recipient_email)
 
 
 def order_email_enqueue(
@@ -163,54 +120,105 @@ def order_email_enqueue(
     References into the order's thread and Reply-To the company's support address, and
     link it to the order. An automatic e-mail over the address's hourly limit is recorded
     as suppressed instead (returns None); `rate_limited=False` exempts the company's own
-    staff, whose notifications must all arrive. Call inside the change's transaction."""
-    batch = _batch.get()
+    staff, whose notifications must all arrive. The same `key` again returns the e-mail
+    written the first time. Call inside the change's transaction."""
     if is_automatic and rate_limited:
-        # Whether this e-mail was already written, and how many automatic ones the address
-        # got in the last hour, in one query: an existing e-mail is never suppressed.
-        if batch is not None and to in batch.automatic:
-            existing, sent = None, batch.automatic[to]
-        else:
-            since = timezone.now() - timedelta(hours=1)
-            existing, sent = _key_and_recent_count(key[:200], to, since)
-        if existing is not None:
+        existing, sent = _key_and_recent_count(key[:200], to)
+        if existing is not None:  # an e-mail already written is never suppressed
             return OutboundEmail.objects.get(pk=existing)
         if sent >= settings.EMAIL_AUTOMATIC_MAX_PER_HOUR:
-            SuppressedEmail.objects.create(
-                to=to,
-                key=key[:200],
-                subject=email.subject[:300],
-                reason=SuppressedEmail.Reason.RATE_LIMITED,
-                order=order,
-            )
+            SuppressedEmail.objects.create(**_suppressed(order, key, to, email))
             return None
-    outbound, created = outbox_insert(
-        key=key,
-        to=to,
-        email=email,
-        reply_to=order.company.support_email or "",
-        headers=thread_headers(order, to),
-        message_id=new_message_id(),
-        is_automatic=is_automatic,
-    )
+    outbound, created = outbox_insert(**_outbound(order, key, to, email, is_automatic))
     if created:
-        link = insert(OrderOutboundEmail(outbound=outbound, order=order))
-        if batch is not None:
-            batch.sent(order, link, outbound)
+        OrderOutboundEmail.objects.create(outbound=outbound, order=order)
     return outbound
 
 
-def _key_and_recent_count(key: str, to: str, since) -> tuple[int | None, int]:
-    # Hand-written: it runs for every automatic e-mail to a requester, and the ORM's
-    # filtered aggregate cost several times more to build than to run.
-    sql = f"""
-        SELECT MAX(CASE WHEN "key" = %s THEN id END),
-               COUNT(CASE WHEN {_TO} = %s AND is_automatic = %s AND created_at >= %s THEN 1 END)
-        FROM {_OUTBOUND}
-        WHERE "key" = %s OR ({_TO} = %s AND is_automatic = %s AND created_at >= %s)
-    """  # noqa: S608 - table and column names from the models, values as parameters
-    since = connection.ops.adapt_datetimefield_value(since)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key, to, True, since, key, to, True, since])
-        existing, sent = cursor.fetchone()
-    return existing, sent
+def _key_and_recent_count(key: str, to: str) -> tuple[int | None, int]:
+    """The e-mail already written with this key, and how many automatic e-mails went to
+    this address in the last hour, in one query."""
+    recent = Q(to=to, is_automatic=True, created_at__gte=timezone.now() - timedelta(hours=1))
+    found = OutboundEmail.objects.filter(Q(key=key) | recent).aggregate(
+        existing=Max("pk", filter=Q(key=key)), sent=Count("pk", filter=recent)
+    )
+    return found["existing"], found["sent"]
+
+
+def _outbound(order: Order, key: str, to: str, email: RenderedEmail, is_automatic: bool) -> dict:
+    return {
+        "key": key,
+        "to": to,
+        "email": email,
+        "reply_to": order.company.support_email or "",
+        "headers": thread_headers(order, to),
+        "message_id": new_message_id(),
+        "is_automatic": is_automatic,
+    }
+
+
+def _suppressed(order: Order, key: str, to: str, email: RenderedEmail) -> dict:
+    return {
+        "to": to,
+        "key": key[:200],
+        "subject": email.subject[:300],
+        "reason": SuppressedEmail.Reason.RATE_LIMITED,
+        "order": order,
+    }
+
+
+@dataclass
+class Outgoing:
+    """The e-mails about orders that a batch of inbound messages writes, in the order it
+    writes them, threaded and rate-limited from `threads` as `order_email_enqueue` does
+    from the database; written together by `outgoing_write`. Every key is new (they name
+    events and orders the batch created)."""
+
+    threads: Threads
+    emails: list[OutboundEmail] = field(default_factory=list)
+    links: list[OrderOutboundEmail] = field(default_factory=list)
+    suppressed: list[SuppressedEmail] = field(default_factory=list)
+
+    def add(
+        self,
+        *,
+        order: Order,
+        key: str,
+        to: str,
+        email: RenderedEmail,
+        is_automatic: bool,
+        rate_limited: bool = True,
+    ) -> None:
+        limit = settings.EMAIL_AUTOMATIC_MAX_PER_HOUR
+        if is_automatic and rate_limited and self.threads.automatic_this_hour(to) >= limit:
+            self.suppressed.append(SuppressedEmail(**_suppressed(order, key, to, email)))
+            return
+        outbound = OutboundEmail(
+            key=key[:200],
+            to=to,
+            subject=email.subject[:300],
+            body_text=email.text,
+            body_html=email.html,
+            reply_to=order.company.support_email or "",
+            headers=self.threads.headers(order, to),
+            message_id=new_message_id(),
+            is_automatic=is_automatic,
+        )
+        self.emails.append(outbound)
+        self.links.append(OrderOutboundEmail(outbound=outbound, order=order))
+        self.threads.sent(order, outbound)
+
+
+def outgoing_write(outgoing: Outgoing) -> None:
+    """Write the batch's e-mails, their links to the orders and the suppressed ones (three
+    statements), and send the e-mails after the commit."""
+    OutboundEmail.objects.bulk_create(outgoing.emails)
+    OrderOutboundEmail.objects.bulk_create(outgoing.links)
+    SuppressedEmail.objects.bulk_create(outgoing.suppressed)
+    if outgoing.emails:
+        transaction.on_commit(partial(_send, [email.pk for email in outgoing.emails]))
+
+
+def _send(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        outbox_schedule(email_id)

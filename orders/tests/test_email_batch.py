@@ -17,17 +17,14 @@ pytestmark = pytest.mark.usefixtures("inbound_secret")
 @pytest.mark.django_db
 def test_a_failing_message_is_rolled_back_alone_and_parked(api_client, tenant, monkeypatch):
     support = tenant.company.support_email
-    create = services.order_services.order_create_within_savepoint
+    write = services.inbound_batch_write
 
-    def fail_on_the_second(**kwargs):
-        order = create(**kwargs)  # its order, event and e-mails are written, then it fails
-        if kwargs["title"] == "Second":
+    def fail_on_the_second(*, decisions):
+        write(decisions=decisions)  # its order, event and e-mails are written, then it fails
+        if any(d.order is not None and d.order.title == "Second" for d in decisions):
             raise RuntimeError("disk full")
-        return order
 
-    monkeypatch.setattr(
-        services.order_services, "order_create_within_savepoint", fail_on_the_second
-    )
+    monkeypatch.setattr(services, "inbound_batch_write", fail_on_the_second)
     batch = [
         message(f"{name.lower()}@client.example", support, subject=name)
         for name in ("First", "Second", "Third")

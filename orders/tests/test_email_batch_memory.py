@@ -1,9 +1,10 @@
-"""A batch received straight through reads its orders, their threads and the rate limits
-once, keeps them up to date in memory (`routing.BatchOrders`, `outbound.BatchThreads`),
-and on PostgreSQL writes its rows together (`core.db.writes_deferred`). None of that may
-change what a message does: the same messages, received as one batch and received message
-by message reading the database each time (the path a failed batch takes), must leave the
-same results, orders, messages, events and e-mails, threading headers included."""
+"""A batch received all at once reads what its messages need once (`routing.known_read`,
+`outbound.threads_read`), decides what each message does in memory, each one seeing what
+the ones before it decided (`routing.decide`), and writes its rows together, one statement
+per table (`services.inbound_batch_write`). None of that may change what a message does:
+the same messages, received as one batch and received message by message reading the
+database each time (the path a failed batch takes), must leave the same results, orders,
+messages, events and e-mails, threading headers included."""
 
 import re
 
@@ -93,7 +94,7 @@ def _messages(tenant, order: Order, closed: Order) -> list[dict]:
 def _outcome(api_client, tenant, order, closed, *, straight: bool, monkeypatch) -> dict:
     """Receive the messages as one batch, describe what they left, and undo it all."""
     if not straight:
-        monkeypatch.setattr(services, "_may_receive_straight", lambda messages: False)
+        monkeypatch.setattr(services, "_may_receive_together", lambda messages: False)
     ids = {model: _last_id(model) for model in (Order, OutboundEmail, InboundEmail)}
     try:
         with transaction.atomic():

@@ -213,7 +213,7 @@ def test_a_fault_while_handling_parks_the_message_instead_of_a_500(api_client, t
     def explode(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services.order_services, "order_create_within_savepoint", explode)
+    monkeypatch.setattr(services, "inbound_batch_write", explode)
 
     result = result_of(
         post_json(api_client, message("ana@client.example", tenant.company.support_email))
