@@ -21,7 +21,7 @@ class SessionAwareJWTAuthentication(JWTAuthentication):
     On PostgreSQL the same query also reads the ids of the companies where the user is an
     admin or agent (`user.staff_company_ids`, read fresh on every request like the rest of
     the row), so list scopes compare `company_id` with literal ids, which the planner can
-    match with ordered index scans, instead of a subquery (docs/performance.md).
+    match with ordered index scans, instead of a subquery.
     """
 
     def get_user(self, validated_token):

@@ -28,7 +28,7 @@ def _tokens():
 
     from accounts.authentication import SESSION_VERSION_CLAIM
     from accounts.models import User
-    from core.management.commands.seed_bench import BENCH_DOMAIN
+    from bench.management.commands.seed_bench import BENCH_DOMAIN
 
     tokens = {}
     for who in ("staff", "admin", "agent"):
@@ -98,7 +98,7 @@ def export() -> dict:
     from django.test import Client
 
     from orders.models import Order
-    from orders.reports import COLUMNS
+    from orders.reports import COLUMNS, EXPRESSIONS
 
     tokens = _tokens()
     client = Client(SERVER_NAME="127.0.0.1")
@@ -117,7 +117,11 @@ def export() -> dict:
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    queryset = Order.objects.filter(status="open").order_by("id").values_list(*COLUMNS)
+    queryset = (
+        Order.objects.filter(status="open")
+        .order_by("id")
+        .values_list(*[EXPRESSIONS.get(name, name) for name in COLUMNS])
+    )
     sql, params = queryset.query.sql_with_params()
 
     class Sink:

@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
@@ -78,10 +79,19 @@ class FilterSetOrdering(django_filters.OrderingFilter):
         self.refusal = _("Choose from: %(choices)s.") % {"choices": ", ".join(choices)}
         self.extra["error_messages"] = {"invalid_choice": self.refusal}
 
+    # A unique field ordered after the chosen terms, so that ties (many orders share a
+    # priority) keep one order and pages neither repeat nor skip rows.
+    tiebreaker: str | None = None
+
     def filter(self, qs, value):
         if value is not None and "" in value:  # the field lets a blank term through
             raise serializers.ValidationError({self.field_name: [self.refusal]})
-        return super().filter(qs, value)
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        if self.tiebreaker:
+            ordering.append(self.tiebreaker)
+        return qs.order_by(*ordering)
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -192,16 +202,28 @@ class FilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         # Building a FilterSet deep-copies every declared filter and makes a form class for
-        # each request: on a plain list page that was a third of the view's CPU time
-        # (docs/performance.md). With no filter parameter it would filter nothing (every
+        # each request: on a plain list page that was a third of the view's CPU time.
+        # With no filter parameter it would filter nothing (every
         # filter is optional), so it is not built at all.
         # Only for this module's FilterSet, whose filters all ignore absent values; a
         # FilterSet may also shape the rows when nothing is filtered (the leaderboard).
-        if _NOT_FILTERS.issuperset(request.query_params):
-            filterset_class = self.get_filterset_class(view, queryset)
-            if filterset_class is None or issubclass(filterset_class, FilterSet):
-                return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if _NOT_FILTERS.issuperset(request.query_params) and (
+            filterset_class is None or issubclass(filterset_class, FilterSet)
+        ):
+            return queryset
+        # A view that filters several querysets (a list's count and the parts of its scope)
+        # validates the parameters once and applies the same filters to each.
+        validated = view.__dict__.setdefault("_validated_filtersets", {})
+        if filterset_class in validated:
+            return validated[filterset_class].filter_queryset(queryset)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        validated[filterset_class] = filterset
+        return filterset.qs
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -242,7 +264,7 @@ class FilterSet(django_filters.FilterSet):
 
     django-filter deep-copies every declared filter (choices included) and builds a new
     form class on every request; for the order list with a filter that was more CPU than
-    the whole floor request (docs/performance.md). Here each filter is copied shallowly
+    the whole floor request. Here each filter is copied shallowly
     (what a request changes on it, `model` and `parent`, is its own; a `method=` filter is
     re-bound to its copy) and the form class is built once per FilterSet class, its
     instances sharing its fields (`_SharedFields`) instead of deep-copying them."""

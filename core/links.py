@@ -2,7 +2,7 @@
 
 `SITE_URL` is where people reach this server. `FRONTEND_ORDER_URL` and
 `FRONTEND_INVITATION_URL` are templates (`https://app.example/orders/{id}`,
-`https://app.example/join/{token}`) for a front-end's own pages; docs/operations.md.
+`https://app.example/join/{token}`) for a front-end's own pages; README lists them.
 """
 
 from django.conf import settings

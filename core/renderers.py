@@ -1,11 +1,11 @@
 """JSON rendering with orjson: the same bytes' meaning as DRF's JSONRenderer, faster.
 
-A list page of 50 rows spends more time in `json.dumps` than in its SQL
-(docs/performance.md). orjson writes the same compact UTF-8 JSON; everything it does not
-write exactly like DRF (datetimes, dates, times, dataclasses) is handed to DRF's own
-encoder, and anything orjson refuses (an integer beyond 64 bits, …) falls back to DRF's
-renderer, so no response changes shape. One difference: a float NaN or infinity is
-written as `null` where DRF's strict mode would fail the request.
+A list page of 50 rows spends more time in `json.dumps` than in its SQL. orjson writes
+the same compact UTF-8 JSON; everything it does not write exactly like DRF (datetimes,
+dates, times, dataclasses) is handed to DRF's own encoder, and anything orjson refuses
+(an integer beyond 64 bits, …) falls back to DRF's renderer, so no response changes shape.
+One difference: a float NaN or infinity is written as `null` where DRF's strict mode would
+fail the request.
 """
 
 import orjson

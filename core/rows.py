@@ -1,4 +1,4 @@
-"""Helpers for list rows built by hand from `values_list` tuples (docs/performance.md):
+"""Helpers for list rows built by hand from `values_list` tuples:
 the same output as DRF's fields, without a model instance or a field object per cell."""
 
 from django.utils import timezone

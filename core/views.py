@@ -56,7 +56,7 @@ def health(request):
 @permission_classes([IsAuthenticated])
 def ping(request):
     """A constant answer behind the normal JWT authentication: what the stack costs when
-    a request does no work (the floor of docs/performance.md)."""
+    a request does no work (the benchmark's floor)."""
     return Response({"pong": True})
 
 

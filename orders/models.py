@@ -1,7 +1,10 @@
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from companies.models import Membership
 from core.models import TimeStampedModel
 
 
@@ -105,7 +108,7 @@ class Order(TimeStampedModel):
                 fields=["company", "status", "created_at"], name="order_company_status_idx"
             ),
             # Lists read (scope, created_at, id) in index order, and count and pick deep
-            # pages from the index alone (docs/performance.md); the id breaks ties.
+            # pages from the index alone; the id breaks ties.
             models.Index(
                 fields=["company", "created_at", "id"], name="order_company_created_id_idx"
             ),
@@ -136,6 +139,18 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+
+class OrderRole(StrEnum):
+    """What a person is to one order (`orders.selectors.order_roles`), as views name it in
+    `required_roles`; read from the database on each request, never from the token."""
+
+    STAFF = "staff"  # the platform's staff: every order
+    ADMIN = Membership.Role.ADMIN.value  # an admin of the order's company
+    AGENT = Membership.Role.AGENT.value  # an agent of the order's company
+    REQUESTER = "requester"  # opened the order
+    ASSIGNEE = "assignee"  # the technician the order is assigned to
+    LEAD = "lead"  # leads the order's team
 
 
 class Message(TimeStampedModel):

@@ -1,21 +1,20 @@
 """Order reports as CSV, XLSX or PDF, with headers in the request's language.
 
-CSV streams, so memory stays flat whatever the size: on PostgreSQL the database writes the
-rows itself (`COPY (SELECT …) TO STDOUT WITH CSV`, labels and times formatted in the
-SELECT) into a bounded queue; elsewhere row by row from a server-side cursor. Both give
-the same bytes (a test compares them).
+Every cell comes out of the database as the text the report shows (labels in the request's
+language, times in ISO 8601 UTC to the second), read from a server-side cursor, so memory
+stays flat whatever the size. CSV is written by Python's csv module in pieces of
+ITERATOR_CHUNK rows.
 XLSX uses XlsxWriter's constant-memory mode into a temporary file that is then streamed.
 PDF is a readable table, capped at PDF_MAX_ROWS rows (a note says when it was cut).
 """
 
 import csv
-import queue
+import io
 import tempfile
-import threading
 from collections.abc import Iterator
-from datetime import datetime
+from contextlib import closing
+from itertools import islice
 
-from django.db import connection
 from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import FileResponse, StreamingHttpResponse
@@ -24,9 +23,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order
 
-ITERATOR_CHUNK = 2000
-COPY_CHUNK_BYTES = 64 * 1024  # COPY rows are handed over in pieces of about this size
-COPY_QUEUE_CHUNKS = 16  # at most this many pieces wait in memory (~1 MB)
+ITERATOR_CHUNK = 2000  # rows per cursor fetch and per streamed CSV piece
 PDF_MAX_ROWS = 5000
 
 COLUMNS = (
@@ -106,161 +103,75 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def report_rows(orders: QuerySet[Order]) -> Iterator[list[str]]:
-    """Plain rows (labels translated, times in ISO 8601 UTC) straight from a cursor."""
+class _UTCSeconds(Func):
+    """A datetime as ISO 8601 text in UTC, to the second: `2026-01-02T03:04:05+00:00`."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps datetimes as UTC text.
+        iso = Func(
+            Value("%Y-%m-%dT%H:%M:%S+00:00"),
+            *self.get_source_expressions(),
+            function="strftime",
+            output_field=TextField(),
+        )
+        return compiler.compile(iso)
+
+
+def _text(expression) -> NullIf:
+    """As text, NULL for an empty value (the csv module writes both as an empty field)."""
+    return NullIf(Cast(expression, TextField()), Value(""), output_field=TextField())
+
+
+def _cells() -> list[NullIf]:
+    """The report's columns as the text it shows, one expression per column."""
     labels = _labels()
-    positions = {name: COLUMNS.index(name) for name in labels}
-    selected = [EXPRESSIONS.get(name, name) for name in COLUMNS]
-    for values in orders.values_list(*selected).iterator(chunk_size=ITERATOR_CHUNK):
-        row = ["" if value is None else value for value in values]
-        for name, position in positions.items():
-            row[position] = labels[name].get(row[position], row[position])
-        yield [
-            value.replace(microsecond=0).isoformat() if isinstance(value, datetime) else str(value)
-            for value in row
-        ]
+    cells = []
+    for name in COLUMNS:
+        if name in labels:
+            whens = [
+                When(**{name: value}, then=Value(text)) for value, text in labels[name].items()
+            ]
+            cell = Case(*whens, default=F(name), output_field=CharField())
+        elif name.endswith("_at"):
+            cell = _UTCSeconds(F(name))
+        else:
+            cell = EXPRESSIONS.get(name, F(name))
+        cells.append(_text(cell))
+    return cells
+
+
+def report_rows(orders: QuerySet[Order]) -> Iterator[tuple[str | None, ...]]:
+    """The report's rows as tuples of text cells (None for an empty one), from a
+    server-side cursor."""
+    return orders.values_list(*_cells()).iterator(chunk_size=ITERATOR_CHUNK)
 
 
 def _filename(extension: str) -> str:
     return f"orders-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(orders: QuerySet[Order]) -> Iterator[str]:
-    """The CSV row by row through Python's csv module (any database)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheet programs read UTF-8 accents correctly
-    yield writer.writerow(_headers())
-    for row in report_rows(orders):
-        yield writer.writerow(row)
-
-
-def _text(expression) -> Func:
-    """As text, with '' for NULL; NULLIF so COPY writes an empty field unquoted, as Python's
-    csv module does (COPY quotes an empty string to tell it from NULL)."""
-    return Func(
-        Cast(expression, TextField()), Value(""), function="NULLIF", output_field=TextField()
-    )
-
-
-def _copy_select(orders: QuerySet[Order]) -> tuple[str, tuple]:
-    """The report's SELECT with every cell already formatted as `report_rows` does."""
-    labels = _labels()
-    cells = {}
-    for position, name in enumerate(COLUMNS):
-        if name in labels:
-            whens = [
-                When(**{name: value}, then=Value(label)) for value, label in labels[name].items()
-            ]
-            cell = Case(
-                *whens,
-                default=F(name),
-                output_field=CharField(),
-            )
-        elif name.endswith("_at"):
-            # `value.replace(microsecond=0).isoformat()` of the UTC datetime.
-            cell = Func(
-                F(name),
-                template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-                '\'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\')',
-                output_field=TextField(),
-            )
-        else:
-            cell = EXPRESSIONS.get(name, F(name))
-        cells[f"c{position}"] = _text(cell)
-    return orders.values(**cells).query.sql_with_params()
-
-
-class _CopySink:
-    """The file COPY writes to: psycopg2 calls write() once per row. Rows get Python's
-    csv line ending and go to the queue in pieces of COPY_CHUNK_BYTES."""
-
-    def __init__(self, pieces: queue.Queue, stop: threading.Event):
-        self.pieces, self.stop, self.buffer, self.size = pieces, stop, [], 0
-
-    def write(self, row: bytes) -> None:
-        self.buffer.append(row[:-1] + b"\r\n")
-        self.size += len(row) + 1
-        if self.size >= COPY_CHUNK_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.put(b"".join(self.buffer))
-            self.buffer, self.size = [], 0
-
-    def put(self, item) -> None:
+def csv_pieces(orders: QuerySet[Order]) -> Iterator[str]:
+    """The CSV in pieces of ITERATOR_CHUNK rows; the first also holds a BOM (so that
+    spreadsheet programs read UTF-8 accents correctly) and the headers."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(_headers())
+    with closing(report_rows(orders)) as rows:
         while True:
-            if self.stop.is_set():
-                raise InterruptedError("the download was abandoned")
-            try:
-                self.pieces.put(item, timeout=0.5)
+            writer.writerows(islice(rows, ITERATOR_CHUNK))
+            if not buffer.tell():
                 return
-            except queue.Full:
-                continue
-
-
-def csv_copy_chunks(orders: QuerySet[Order]) -> Iterator[bytes]:
-    """The CSV as PostgreSQL's COPY writes it, in bounded pieces: a thread runs the COPY
-    into a queue of at most COPY_QUEUE_CHUNKS pieces while the response sends them."""
-    writer = csv.writer(_Echo())
-    head = ("\ufeff" + writer.writerow(_headers())).encode()
-    sql, params = _copy_select(orders)
-    connection.ensure_connection()
-    raw = connection.connection
-    with raw.cursor() as cursor:
-        statement = cursor.mogrify(sql, params).decode()
-    return _copy_pieces(raw, statement, head)
-
-
-def _copy_pieces(raw, statement: str, head: bytes) -> Iterator[bytes]:
-    pieces: queue.Queue = queue.Queue(maxsize=COPY_QUEUE_CHUNKS)
-    stop = threading.Event()
-    done = object()
-
-    def run() -> None:
-        sink = _CopySink(pieces, stop)
-        try:
-            with raw.cursor() as cursor:
-                cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH CSV", sink)
-            sink.flush()
-            sink.put(done)
-        except BaseException as exc:  # handed to the response, which raises it
-            if not stop.is_set():
-                sink.put(exc)
-
-    worker = threading.Thread(target=run, name="csv-copy", daemon=True)
-    yield head
-    worker.start()
-    finished = False
-    try:
-        while True:
-            piece = pieces.get()
-            if piece is done:
-                finished = True
-                return
-            if isinstance(piece, BaseException):
-                raise piece
-            yield piece
-    finally:
-        if not finished:
-            # Abandoned (client gone) or failed: stop the COPY and drop the connection,
-            # which may still be mid-COPY; Django opens a new one for the next request.
-            stop.set()
-            raw.cancel()
-            worker.join()
-            connection.close()
-        else:
-            worker.join()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
 
 
 def csv_response(orders: QuerySet[Order]) -> StreamingHttpResponse:
-    lines = csv_copy_chunks(orders) if connection.vendor == "postgresql" else csv_lines(orders)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_pieces(orders), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
     return response
 
@@ -349,12 +260,13 @@ def pdf_response(orders: QuerySet[Order]) -> FileResponse:
     )
 
 
-def _pdf_cell(row: list[str], index: int) -> str:
+def _pdf_cell(row: tuple[str | None, ...], index: int) -> str:
+    text = row[index] or ""
     if COLUMNS[index].endswith("_at"):
-        return row[index][:16].replace("T", " ")  # minutes are enough on paper
+        return text[:16].replace("T", " ")  # minutes are enough on paper
     if COLUMNS[index] in PDF_LONG_TEXTS:
-        return row[index][:300]
-    return row[index][:80]
+        return text[:300]
+    return text[:80]
 
 
 def _escape(text: str) -> str:

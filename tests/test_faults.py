@@ -1,7 +1,6 @@
 """Fault injection with real parts: Redis stopped and started again, PostgreSQL restarted
 under load, a Celery worker killed mid-task. Each test starts its own throwaway servers on
-free ports (see `tests/faults.py`) and reports its numbers on stdout (`-s`); the
-latest numbers are in docs/security.md, "Faults".
+free ports (see `tests/faults.py`) and reports its numbers on stdout (`-s`).
 """
 
 import json

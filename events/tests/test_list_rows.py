@@ -1,4 +1,4 @@
-"""Event lists build their rows by hand (docs/performance.md): they must say exactly what
+"""Event lists build their rows by hand (core/rows.py): they must say exactly what
 the generic serializer says, for anonymous and logged-in readers, in two queries (plus
 the user's own for a logged-in reader) whatever the page size."""
 

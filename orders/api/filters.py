@@ -7,8 +7,9 @@ from orders.models import Order
 
 class OrderOrdering(FilterSetOrdering):
     """`assignee` sorts by the technician's name, unassigned orders last either way (the
-    databases disagree on where NULLs go)."""
+    databases disagree on where NULLs go); the id breaks ties, newest first."""
 
+    tiebreaker = "-id"
     BY_NAME = {"assignee": "assignee__name"}
 
     def get_ordering_value(self, param):

@@ -69,8 +69,8 @@ class OrderListSerializer(_OrderBaseSerializer):
 
     Same fields and shape as the generic ModelSerializer (a test compares the two), written
     out by hand: a list page builds 50 of these, and model instances plus DRF's
-    field-by-field machinery cost several times the floor request on their own
-    (docs/performance.md). The class stays a serializer for the API schema."""
+    field-by-field machinery cost several times the floor request on their own.
+    The class stays a serializer for the API schema."""
 
     # The columns a list row needs, in the order `rows()` reads them.
     COLUMNS = (

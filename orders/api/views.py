@@ -1,4 +1,3 @@
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import FileResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -11,73 +10,21 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.models import User
 from accounts.selectors import user_get_visible_to
-from companies.models import Membership
-from companies.selectors import STAFF_ROLES, company_list_visible_to, team_list_visible_to
+from companies.selectors import company_list_visible_to, team_list_visible_to
 from core.exceptions import FieldError, NotFound
 from core.filters import FilterBackend
-from core.pagination import MAX_PAGE_NUMBER, PageNumberPagination
+from core.pagination import BoundedCountPagination
 from core.serializers import refuse_body
 from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
 from orders.api.permissions import OrderRolePermission
-from orders.models import Order
-
-Role = Membership.Role
+from orders.models import Order, OrderRole
 
 # A report asked for without `format` or `status` (SoftClient's "report of open orders").
 REPORT_DEFAULT_FORMAT = "csv"
 REPORT_DEFAULT_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS)
-
-# Counts above this are PostgreSQL's estimate (docs/api.md, "Counts of long lists").
-EXACT_COUNT_UP_TO = 10_000
-
-
-class _BoundedCountPaginator(Paginator):
-    count_is_estimate = False
-
-    def count_bounded(self, bound: int) -> tuple[int, bool]:
-        return selectors.order_count_bounded(self.object_list, bound)
-
-    @cached_property
-    def count(self) -> int:
-        count, self.count_is_estimate = self.count_bounded(EXACT_COUNT_UP_TO)
-        return count
-
-
-class _OrderListPaginator(_BoundedCountPaginator):
-    """Pages of list rows (tuples of `OrderListSerializer.COLUMNS`, not model instances) of
-    a `selectors.OrderListQuery`: the count in at most one query (none while an estimate is
-    cached), the page in one."""
-
-    def count_bounded(self, bound: int) -> tuple[int, bool]:
-        return self.object_list.count(bound)
-
-    def validate_number(self, number):
-        self.count  # noqa: B018 - sets count_is_estimate
-        if not self.count_is_estimate:
-            return super().validate_number(number)
-        # An estimate may be short of the real count: any page may hold rows (or none).
-        try:
-            number = int(number)
-        except (TypeError, ValueError) as exc:
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        if number > MAX_PAGE_NUMBER:  # an OFFSET PostgreSQL could not even hold
-            raise EmptyPage(self.error_messages["no_results"])
-        return number
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count and not self.count_is_estimate:
-            top = self.count
-        rows = self.object_list.rows(bottom, top, serializers.OrderListSerializer.COLUMNS)
-        return self._get_page(rows, number, self)
 
 
 class _ReportFormats(DefaultContentNegotiation):
@@ -95,37 +42,22 @@ class _ReportFormats(DefaultContentNegotiation):
         return super().filter_renderers(renderers, format)
 
 
-class OrderPagination(PageNumberPagination):
-    """The usual `{count, next, previous, results}`, but a count over 10,000 is estimated
-    (and says so in the `X-Count-Estimated: true` header): counting a million rows exactly
-    would cost more than the page itself. A page past the real end comes back empty."""
-
-    django_paginator_class = _BoundedCountPaginator
-
-    def get_paginated_response(self, data):
-        response = super().get_paginated_response(data)
-        if self.page.paginator.count_is_estimate:
-            response["X-Count-Estimated"] = "true"
-        return response
-
-
-class OrderListPagination(OrderPagination):
-    django_paginator_class = _OrderListPaginator
-
-
-class _OrderListMixin:
-    """`list` answers hand-built rows of one joined query per page, over the parts of the
-    user's scope (see `selectors.OrderListQuery`)."""
-
-    def list_base(self):
-        return Order.objects.all()
+class _OrderRowsMixin:
+    """`list` answers rows built from plain column values (`OrderListSerializer.rows`), not
+    model instances: one query per page, beside the bounded count, over the disjoint parts
+    of the user's scope (`selectors.order_list_parts_visible_to`)."""
 
     def list(self, request, *args, **kwargs):
-        filtered = self.filter_queryset(self.list_base())
-        parts = [filtered.filter(scope) for scope in selectors.order_scopes(request.user)]
-        paginator = OrderListPagination()
-        page = paginator.paginate_queryset(selectors.OrderListQuery(parts), request, view=self)
-        return paginator.get_paginated_response(serializers.OrderListSerializer.rows(page))
+        orders = self.filter_queryset(self.get_queryset())
+        parts = [self.filter_queryset(part) for part in self.get_queryset_parts()]
+        columns = serializers.OrderListSerializer.COLUMNS
+        page = self.paginator.paginate_queryset(
+            orders, request, view=self, columns=columns, parts=parts
+        )
+        return self.get_paginated_response(serializers.OrderListSerializer.rows(page))
+
+    def get_queryset_parts(self):
+        return selectors.order_list_parts_visible_to(self.request.user)
 
 
 class _DownloadRenderer(JSONRenderer):
@@ -145,21 +77,9 @@ class PDFRenderer(_DownloadRenderer):
     format = "pdf"
 
 
-class _StableOrderingMixin:
-    """`?ordering=` by priority or status leaves many ties; the id breaks them, so pages
-    neither repeat nor skip orders."""
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.request.query_params.get("ordering"):
-            queryset = queryset.order_by(*queryset.query.order_by, "-id")
-        return queryset
-
-
 @extend_schema(tags=["orders"])
 class OrderViewSet(
-    _OrderListMixin,
-    _StableOrderingMixin,
+    _OrderRowsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -170,22 +90,22 @@ class OrderViewSet(
 
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
 
-    pagination_class = OrderPagination
+    pagination_class = BoundedCountPagination
     permission_classes = [*viewsets.GenericViewSet.permission_classes, OrderRolePermission]
     lookup_value_regex = r"\d+"
     filter_backends = [FilterBackend, SearchFilter]
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
     required_roles = {
-        "partial_update": {Role.ADMIN, Role.AGENT, "requester"},
-        "destroy": {Role.ADMIN},
-        "take": {Role.ADMIN, Role.AGENT},
-        "assign": {Role.ADMIN, "lead"},
-        "release": {Role.ADMIN, "lead", "assignee"},
-        "close": {Role.ADMIN, "lead", "assignee"},
-        "reopen": {Role.ADMIN, "lead", "requester"},
-        "redirect": {Role.ADMIN, "lead"},
-        "priority": {Role.ADMIN, "lead"},
+        "partial_update": {OrderRole.ADMIN, OrderRole.AGENT, OrderRole.REQUESTER},
+        "destroy": {OrderRole.ADMIN},
+        "take": {OrderRole.ADMIN, OrderRole.AGENT},
+        "assign": {OrderRole.ADMIN, OrderRole.LEAD},
+        "release": {OrderRole.ADMIN, OrderRole.LEAD, OrderRole.ASSIGNEE},
+        "close": {OrderRole.ADMIN, OrderRole.LEAD, OrderRole.ASSIGNEE},
+        "reopen": {OrderRole.ADMIN, OrderRole.LEAD, OrderRole.REQUESTER},
+        "redirect": {OrderRole.ADMIN, OrderRole.LEAD},
+        "priority": {OrderRole.ADMIN, OrderRole.LEAD},
     }
 
     def get_queryset(self):
@@ -237,10 +157,9 @@ class OrderViewSet(
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         order = self.get_object()
-        people = User.objects.filter(
-            memberships__company_id=order.company_id, memberships__role__in=STAFF_ROLES
+        payload = serializers.AssignSerializer(
+            data=request.data, people=selectors.order_assignable_people(order)
         )
-        payload = serializers.AssignSerializer(data=request.data, people=people)
         payload.is_valid(raise_exception=True)
         return self._done(
             services.order_assign(order=order, actor=request.user, **payload.validated_data)
@@ -408,9 +327,7 @@ class OrderViewSet(
 
 
 @extend_schema(tags=["users"], responses=serializers.OrderListSerializer(many=True))
-class UserOrderListView(
-    _OrderListMixin, _StableOrderingMixin, mixins.ListModelMixin, viewsets.GenericViewSet
-):
+class UserOrderListView(_OrderRowsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """`users/{id}/orders`: that person's orders, among those you can see: the ones they
     requested and the ones assigned to them (a technician's work). `requester=` or
     `assignee=` with their id narrows the list to one side."""
@@ -418,21 +335,22 @@ class UserOrderListView(
     queryset = Order.objects.none()  # for the schema; get_queryset() scopes to the user
 
     serializer_class = serializers.OrderListSerializer
-    pagination_class = OrderPagination
+    pagination_class = BoundedCountPagination
     filter_backends = [FilterBackend, SearchFilter]
     filterset_class = OrderFilter
     search_fields = ["title", "description"]
 
+    def get_queryset(self):
+        visible = selectors.order_list_visible_to(self.request.user)
+        return visible.filter(self._persons_orders)
+
+    def get_queryset_parts(self):
+        return [part.filter(self._persons_orders) for part in super().get_queryset_parts()]
+
+    @cached_property
     def _persons_orders(self):
         person = user_get_visible_to(self.request.user, self.kwargs["user_id"])
         return selectors.orders_of_person(person)
-
-    def get_queryset(self):
-        visible = selectors.order_list_visible_to(self.request.user)
-        return visible.filter(self._persons_orders())
-
-    def list_base(self):
-        return Order.objects.filter(self._persons_orders())
 
     @classmethod
     def as_view(cls, **initkwargs):

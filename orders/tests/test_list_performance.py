@@ -4,14 +4,14 @@ PostgreSQL, and a stable order for paging by priority (see docs/performance.md).
 import pytest
 from django.db import connection
 
-from orders.api import views
+from core.pagination import BoundedCountPagination
 from orders.tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_counts_up_to_the_bound_are_exact(staff_client, tenant, monkeypatch):
-    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 8)
+    monkeypatch.setattr(BoundedCountPagination, "exact_count_up_to", 8)
     OrderFactory.create_batch(8, company=tenant.company)
 
     response = staff_client.get("/api/v1/orders", {"page_size": 3})
@@ -26,7 +26,7 @@ def test_counts_past_the_bound_are_estimated_in_four_queries(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
-    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    monkeypatch.setattr(BoundedCountPagination, "exact_count_up_to", 5)
     OrderFactory.create_batch(12, company=tenant.company)
 
     with django_assert_max_num_queries(4):
@@ -41,7 +41,7 @@ def test_counts_past_the_bound_are_estimated_in_four_queries(
 def test_past_the_bound_sqlite_still_counts_exactly(staff_client, tenant, monkeypatch):
     if connection.vendor == "postgresql":
         pytest.skip("covered by the estimate test on PostgreSQL")
-    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    monkeypatch.setattr(BoundedCountPagination, "exact_count_up_to", 5)
     OrderFactory.create_batch(7, company=tenant.company)
 
     assert staff_client.get("/api/v1/orders").data["count"] == 7
@@ -197,7 +197,7 @@ def test_an_agents_estimated_count_stays_within_four_queries(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
-    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    monkeypatch.setattr(BoundedCountPagination, "exact_count_up_to", 5)
     ids = _interleaved(tenant, other_tenant)
     client = client_for(tenant.agent)
 
@@ -231,7 +231,7 @@ def test_an_estimated_count_is_reused_and_an_exact_one_never(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("THE ESTIMATE COMES FROM POSTGRESQL'S PLANNER: run with DATABASE_URL")
-    monkeypatch.setattr(views, "EXACT_COUNT_UP_TO", 5)
+    monkeypatch.setattr(BoundedCountPagination, "exact_count_up_to", 5)
     ids = _interleaved(tenant, other_tenant)
     client = client_for(tenant.agent)
     first = client.get("/api/v1/orders", {"page_size": 4})
@@ -250,24 +250,18 @@ def test_an_estimated_count_is_reused_and_an_exact_one_never(
     assert client.get("/api/v1/orders", {"requester": tenant.agent.pk}).data["count"] == 5
 
 
-def test_a_part_that_needs_a_join_is_paged_by_the_orm(tenant, other_tenant):
-    """The hand-written page needs each part's WHERE on the orders table alone; a part
-    that joins another table takes the ORM's SQL, with the same rows."""
+def test_a_scope_that_needs_a_join_is_counted_and_paged(tenant, other_tenant):
+    """A queryset whose filter joins another table is counted and paged like any other,
+    a page after the first through its ids."""
     from django.db.models import Q
 
-    from orders.api.serializers import OrderListSerializer
+    from core.pagination import BoundedCountPaginator, count_bounded
     from orders.models import Order
-    from orders.selectors import OrderListQuery
 
     ids = _interleaved(tenant, other_tenant)
     ours = Q(company__legal_name=tenant.company.legal_name)
-    parts = [
-        Order.objects.filter(ours),
-        Order.objects.filter(Q(requester=tenant.agent) & ~ours),
-    ]
-    query = OrderListQuery(parts)
+    orders = Order.objects.filter(ours | Q(requester=tenant.agent)).order_by("-created_at", "-id")
 
-    assert query.conditions is None
-    assert query.count(100) == (14, False)
-    rows = query.rows(3, 6, OrderListSerializer.COLUMNS)
-    assert [row[0] for row in rows] == ids[::-1][3:6]
+    assert count_bounded(orders, 100) == (14, False)
+    page = BoundedCountPaginator(orders.values_list("id", flat=True), 3).page(2)
+    assert list(page) == ids[::-1][3:6]
