@@ -1,4 +1,4 @@
-"""The NGO list builds its rows by hand (docs/performance.md): they must say exactly what
+"""The NGO list builds its rows by hand (core/rows.py): they must say exactly what
 the generic serializer says, in two queries whatever the page size."""
 
 import json
