@@ -203,8 +203,8 @@ class FilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         # Building a FilterSet deep-copies every declared filter and makes a form class for
         # each request: on a plain list page that was a third of the view's CPU time.
-        # With no filter parameter it would filter nothing (every
-        # filter is optional), so it is not built at all.
+        # With no filter parameter it would filter nothing (every filter is optional), so
+        # it is not built at all.
         # Only for this module's FilterSet, whose filters all ignore absent values; a
         # FilterSet may also shape the rows when nothing is filtered (the leaderboard).
         filterset_class = self.get_filterset_class(view, queryset)

@@ -84,12 +84,13 @@ def order_roles(user: User, order: Order) -> set[OrderRole]:
     return roles
 
 
-# The roles that see internal notes and the events of internal notes.
-INTERNAL_NOTE_ROLES = frozenset({OrderRole.STAFF, OrderRole.ADMIN, OrderRole.AGENT})
+# The support side of an order: they read and write internal notes (and their events) and
+# edit the order at any stage.
+SUPPORT_ROLES = frozenset({OrderRole.STAFF, OrderRole.ADMIN, OrderRole.AGENT})
 
 
 def sees_internal_notes(roles: set[OrderRole]) -> bool:
-    return bool(roles & INTERNAL_NOTE_ROLES)
+    return bool(roles & SUPPORT_ROLES)
 
 
 def order_assignable_people(order: Order) -> QuerySet[User]:

@@ -15,8 +15,8 @@ from companies.services import company_require_active
 from core.exceptions import Conflict, FieldError, Forbidden
 from core.services import model_update
 from orders import notifications
-from orders.models import Message, Order, OrderEvent, OrderRole
-from orders.selectors import order_roles
+from orders.models import Message, Order, OrderEvent
+from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
 
 Status = Order.Status
 Kind = OrderEvent.Kind
@@ -27,12 +27,16 @@ class InvalidTransition(Conflict):
     default_code = "invalid_transition"
 
 
+def transition_refusal(order: Order, action: str) -> str:
+    """Why the order's status does not allow the action, in the reader's words."""
+    return _("Cannot %(action)s an order that is %(status)s.") % {
+        "action": action,
+        "status": order.get_status_display(),
+    }
+
+
 def _refuse_transition(order: Order, action: str) -> InvalidTransition:
-    return InvalidTransition(
-        _("Cannot %(action)s an order that is %(status)s.")
-        % {"action": action, "status": order.get_status_display()},
-        status=order.status,
-    )
+    return InvalidTransition(transition_refusal(order, action), status=order.status)
 
 
 def _lock(order: Order) -> Order:
@@ -51,7 +55,6 @@ def _record(
     data: dict | None = None,
     *,
     message: Message | None = None,
-    notify: bool = True,
 ) -> OrderEvent:
     event = OrderEvent.objects.create(
         order=order,
@@ -60,8 +63,7 @@ def _record(
         data=data or {},
         is_internal=bool(message and message.is_internal),
     )
-    if notify:
-        notifications.notify(event, message=message)
+    notifications.notify(event, message=message)
     return event
 
 
@@ -98,17 +100,12 @@ def order_create(
     team: Team | None = None,
     priority: str | None = None,
     channel: str = Order.Channel.API,
-    previous_order: Order | None = None,
-    notify: bool = True,
-    requester_role: str | None = None,
 ) -> Order:
     """Open an order for the requester in one of their companies. Only the company's
     agents and admins may set a priority when opening; the team must be the company's.
-    `notify=False` writes no e-mail (mail from a machine must not start a loop).
-    `requester_role`: the requester's membership role when the caller has just read it
-    in the same transaction (the e-mail channel), to spare reading it again."""
+    Orders that arrive by e-mail are written by `orders.email.services`."""
     company_require_active(company)
-    role = requester_role or (
+    role = (
         Membership.objects.filter(company=company, user=requester)
         .values_list("role", flat=True)
         .first()
@@ -128,9 +125,8 @@ def order_create(
         site_address=site_address,
         priority=priority or Order.Priority.MEDIUM,
         channel=channel,
-        previous_order=previous_order,
     )
-    _record(order, requester, Kind.CREATED, {"channel": channel}, notify=notify)
+    _record(order, requester, Kind.CREATED, {"channel": channel})
     return order
 
 
@@ -140,10 +136,7 @@ def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
     order = _lock(order)
     company_require_active(order.company)
     roles = order_roles(actor, order)
-    if (
-        not roles & {OrderRole.STAFF, OrderRole.ADMIN, OrderRole.AGENT}
-        and order.status != Status.OPEN
-    ):
+    if not roles & SUPPORT_ROLES and order.status != Status.OPEN:
         raise Forbidden(_("The order can no longer be edited by its requester."))
     before = {key: getattr(order, key) for key in EDITABLE_FIELDS}
     order, changed = model_update(instance=order, data=data, fields=EDITABLE_FIELDS)
@@ -274,18 +267,20 @@ def order_reopen(*, order: Order, actor: User) -> Order:
     company_require_active(order.company)
     if order.status != Status.CLOSED:
         raise _refuse_transition(order, _("reopen"))
+    changes = order_reopen_in_memory(order)
+    order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
+    _record(order, actor, Kind.REOPENED, changes)
+    return order
+
+
+def order_reopen_in_memory(order: Order) -> dict:
+    """Make a closed order, unsaved, what reopening makes it: back to its technician if it
+    had one, else open; the solution emptied and kept as the event's old value. Returns
+    the reopen event's data. The API (`order_reopen`) and e-mail (`orders.email`) share it."""
     previous_solution = order.solution
     order.status = Status.IN_PROGRESS if order.assignee_id else Status.OPEN
-    order.solution = ""
-    order.closed_at = None
-    order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
-    _record(
-        order,
-        actor,
-        Kind.REOPENED,
-        event_changes(status=(Status.CLOSED, order.status), solution=(previous_solution, "")),
-    )
-    return order
+    order.solution, order.closed_at = "", None
+    return event_changes(status=(Status.CLOSED, order.status), solution=(previous_solution, ""))
 
 
 @transaction.atomic
@@ -347,18 +342,16 @@ def message_add(
     is_internal: bool = False,
     subject: str = "",
     channel: str = Message.Channel.API,
-    notify: bool = True,
 ) -> Message:
     """Add a reply (e-mailed to the other side) or an internal note (only the company's
     agents and admins write and read those). `subject` (one line, checked by the caller)
     is the e-mail's subject after the order's `[#id]` tag, instead of the order's title.
-    `notify=False` writes no e-mail (an auto-reply received by e-mail is kept on the order
-    but announced to nobody)."""
+    Messages that arrive by e-mail are written by `orders.email.services`."""
     body = (body or "").strip()
     if not body:
         raise FieldError("body", _("Write something."))
     subject = " ".join(subject.split())  # a header is one line, whoever calls
-    if is_internal and not order_roles(author, order) & {"staff", "admin", "agent"}:
+    if is_internal and not sees_internal_notes(order_roles(author, order)):
         raise Forbidden(
             _("Only agents and admins write internal notes."), code="internal_forbidden"
         )
@@ -372,7 +365,5 @@ def message_add(
         channel=channel,
     )
     order.save(update_fields=["updated_at"])
-    _record(
-        order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message, notify=notify
-    )
+    _record(order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message)
     return message

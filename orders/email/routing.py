@@ -24,6 +24,7 @@ from accounts.models import User
 from companies.models import Company, Membership
 from orders.email.parsing import ParsedEmail, normalise_address, sanitize_html
 from orders.models import InboundEmail, Order, OrderOutboundEmail
+from orders.services import order_reopen_in_memory
 
 SUBJECT_TOKEN_RE = re.compile(r"\[#(\d{1,18})\]")
 PARTICIPANT_ROLES = {Membership.Role.ADMIN, Membership.Role.AGENT}
@@ -187,7 +188,8 @@ def _our_sender_address() -> str:
 class Decision:
     """What one message does. `inbound` is the row that records it (None for a copy of a
     message received before, `original`); `new_user` and `new_membership` are what it
-    creates for its sender; `order` is the order it joins (reopened first when `reopen`)
+    creates for its sender; `order` is the order it joins (reopened first when `reopened`,
+    the reopen event's data)
     or, when `creates_order`, the new one it opens (its `previous_order` the closed order
     it follows up). Objects the batch has not written yet have no primary key."""
 
@@ -200,8 +202,7 @@ class Decision:
     new_membership: Membership | None = None
     order: Order | None = None
     creates_order: bool = False
-    reopen: bool = False
-    previous_solution: str = ""
+    reopened: dict | None = None
     automatic: str = ""
     body: str = ""
     parsed: ParsedEmail | None = field(default=None, repr=False)
@@ -310,8 +311,7 @@ def _decide_in(parsed: ParsedEmail, company: Company, known: Known) -> Decision:
     is_requester = order is not None and _same(order.requester, sender)
     if is_requester and order.status == Order.Status.CLOSED and not automatic:
         if company.closed_order_reply == Company.ClosedOrderReply.REOPEN:
-            decision.reopen, how = True, "reopened"
-            decision.previous_solution = _reopen(order, known)
+            decision.reopened, how = _reopen(order, known), "reopened"
         else:
             previous_order, order, how = order, None, "follow_up"
     if order is not None:
@@ -408,19 +408,17 @@ def _order_by_subject(subject: str, company: Company, known: Known) -> Order | N
     return None
 
 
-def _reopen(order: Order, known: Known) -> str:
-    """The order as it will be once reopened: back to its technician, if it had one, and
-    maybe its requester's latest open order. Returns the solution it had."""
-    previous_solution = order.solution
-    order.status = Order.Status.IN_PROGRESS if order.assignee_id else Order.Status.OPEN
-    order.solution, order.closed_at = "", None
+def _reopen(order: Order, known: Known) -> dict:
+    """The order as it will be once reopened (`order_reopen_in_memory`), maybe now its
+    requester's latest open order. Returns the reopen event's data."""
+    changes = order_reopen_in_memory(order)
     key = (order.company_id, order.requester.email)
     current = known.open_orders.get(key)
     if current is None or (
         current.pk is not None and (current.created_at, current.pk) < (order.created_at, order.pk)
     ):
         known.open_orders[key] = order
-    return previous_solution
+    return changes
 
 
 def _new_order(

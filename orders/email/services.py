@@ -27,7 +27,7 @@ from orders.email.outbound import Outgoing, Threads, outgoing_write, threads_rea
 from orders.email.parsing import ParsedEmail, UnreadableEmail, parse_mime
 from orders.email.routing import DUPLICATE, Decision, Incoming
 from orders.models import InboundAttachment, InboundEmail, Message, Order, OrderEvent
-from orders.services import event_changes
+from orders.services import transition_refusal
 
 logger = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -214,7 +214,7 @@ def inbound_batch_write(*, decisions: list[Decision]) -> None:
     )
     Order.objects.bulk_create([d.order for d in acting if d.creates_order])
     for decision in acting:
-        if decision.reopen:
+        if decision.reopened:
             _order_reopen(decision)
     _messages_write(acting)
     InboundEmail.objects.bulk_create([decision.inbound for decision in acting])
@@ -237,19 +237,19 @@ def _threads_before(acting: list[Decision]) -> Threads:
 
 
 def _order_reopen(decision: Decision) -> None:
-    """`order_services.order_reopen` for a message from the requester: a conditional
-    UPDATE, so that an order someone reopened meanwhile refuses the message."""
+    """`order_reopen` for a message from the requester, its fields already set on the order
+    (`order_reopen_in_memory`): a conditional UPDATE, so that an order someone reopened
+    meanwhile refuses the message."""
     order = decision.order
     reopened = Order.objects.filter(pk=order.pk, status=Order.Status.CLOSED).update(
-        status=order.status, solution="", closed_at=None, updated_at=timezone.now()
+        status=order.status,
+        solution=order.solution,
+        closed_at=order.closed_at,
+        updated_at=timezone.now(),
     )
     if not reopened:
         current = Order.objects.get(pk=order.pk)
-        reason = _("Cannot %(action)s an order that is %(status)s.") % {
-            "action": _("reopen"),
-            "status": current.get_status_display(),
-        }
-        raise _Refused(reason, decision)
+        raise _Refused(transition_refusal(current, _("reopen")), decision)
 
 
 def _messages_write(acting: list[Decision]) -> None:
@@ -282,12 +282,9 @@ def _events_write(acting: list[Decision]) -> list[tuple[Decision, list[OrderEven
         if decision.status not in (Status.CREATED_ORDER, Status.JOINED_ORDER):
             continue
         own = []
-        if decision.reopen:
-            changes = event_changes(
-                status=(Order.Status.CLOSED, order.status),
-                solution=(decision.previous_solution, ""),
-            )
-            own.append(OrderEvent(order=order, actor=sender, kind=Kind.REOPENED, data=changes))
+        if decision.reopened:
+            data = decision.reopened
+            own.append(OrderEvent(order=order, actor=sender, kind=Kind.REOPENED, data=data))
         if decision.creates_order:
             data = {"channel": Order.Channel.EMAIL}
             own.append(OrderEvent(order=order, actor=sender, kind=Kind.CREATED, data=data))
