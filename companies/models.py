@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,8 @@ class Company(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=False)
+    # Visits, SLA business hours and e-mailed times are in this zone (IANA name).
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Sao_Paulo")
     # E-mail channel settings (used by inbound mail).
     accepts_new_requesters_by_email = models.BooleanField(
         _("senders become requesters"),
@@ -47,6 +51,10 @@ class Company(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.trading_name or self.legal_name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     @property
     def cnpj_formatted(self) -> str:

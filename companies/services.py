@@ -20,6 +20,7 @@ COMPANY_EDITABLE_FIELDS = (
     "support_email",
     "phone",
     "address",
+    "time_zone",
     "accepts_new_requesters_by_email",
     "closed_order_reply",
 )

@@ -53,7 +53,12 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "companies",
+    "equipment",  # a company's equipment registry
     "orders",
+    "sla",  # business hours and service-level targets of orders
+    "fieldservice",  # on-site visits and time spent on orders
+    "desk",  # canned replies, satisfaction ratings, watchers
+    "webhooks",  # outbound webhooks of order events
     "ongs",
     "events",
     "payments",

@@ -2,6 +2,8 @@
 is meant."""
 
 import re
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -93,3 +95,25 @@ class MoneyField(serializers.DecimalField):
         if not isinstance(data, bool) and not PLAIN_DECIMAL.fullmatch(smart_str(data).strip()):
             self.fail("plain")
         return super().to_internal_value(data)
+
+
+@lru_cache(maxsize=1)
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (`America/Sao_Paulo`); anything else is a 400."""
+
+    default_error_messages = {"invalid_time_zone": _("Unknown time zone.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", _("IANA name, e.g. America/Sao_Paulo"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in _time_zone_names():
+            self.fail("invalid_time_zone")
+        return value

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import User
 from companies.cnpj import CNPJField
 from companies.models import Company, Membership, Team
-from core.fields import IdListField, StrictBooleanField
+from core.fields import IdListField, StrictBooleanField, TimeZoneField
 from core.serializers import InputSerializer
 
 
@@ -29,6 +29,7 @@ class CompanySerializer(serializers.ModelSerializer):
             "support_email",
             "phone",
             "address",
+            "time_zone",
             "is_active",
             "accepts_new_requesters_by_email",
             "closed_order_reply",
@@ -56,6 +57,7 @@ class CompanyRegisterSerializer(InputSerializer):
     support_email = serializers.EmailField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    time_zone = TimeZoneField(required=False, default="America/Sao_Paulo")
     admin = FirstAdminSerializer(
         required=False,
         help_text=_(
@@ -82,6 +84,7 @@ class CompanyUpdateSerializer(InputSerializer):
     support_email = serializers.EmailField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    time_zone = TimeZoneField(required=False)
     accepts_new_requesters_by_email = StrictBooleanField(required=False)
     closed_order_reply = serializers.ChoiceField(
         choices=Company.ClosedOrderReply.choices, required=False

@@ -1,11 +1,10 @@
 from decimal import Decimal
-from zoneinfo import available_timezones
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
-from core.fields import AbsoluteImageField, IdListField, MoneyField, PhotoField
+from core.fields import AbsoluteImageField, IdListField, MoneyField, PhotoField, TimeZoneField
 from core.serializers import InputSerializer
 from homes.models import (
     Bill,
@@ -63,18 +62,11 @@ class HomeWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     rent = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False)
-    time_zone = serializers.CharField(
-        max_length=64, required=False, help_text=_("IANA name, e.g. America/Sao_Paulo")
-    )
+    time_zone = TimeZoneField(required=False)
     tasks_need_review = serializers.BooleanField(
         required=False,
         help_text=_("Tasks residents complete wait for an admin's approval before points."),
     )
-
-    def validate_time_zone(self, value: str) -> str:
-        if value not in available_timezones():
-            raise serializers.ValidationError(_("Unknown time zone."), code="invalid_time_zone")
-        return value
 
 
 class HomePhotoSerializer(InputSerializer):

@@ -1,0 +1,3 @@
+"""Routes of the desk app (see docs/orders.md)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the equipment app (see docs/orders.md)."""
+
+urlpatterns: list = []

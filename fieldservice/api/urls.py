@@ -1,0 +1,3 @@
+"""Routes of the fieldservice app (see docs/orders.md)."""
+
+urlpatterns: list = []

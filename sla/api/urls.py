@@ -1,0 +1,3 @@
+"""Routes of the sla app (see docs/orders.md)."""
+
+urlpatterns: list = []

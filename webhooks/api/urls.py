@@ -1,0 +1,3 @@
+"""Routes of the webhooks app (see docs/orders.md)."""
+
+urlpatterns: list = []
