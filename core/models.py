@@ -34,6 +34,9 @@ class OutboundEmail(TimeStampedModel):
     reply_to = models.EmailField(_("reply-to"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, unique=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    # Small text files sent with the e-mail (an iCalendar invitation): a list of
+    # {"filename", "content_type", "content"}.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     is_automatic = models.BooleanField(_("automatic"), default=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

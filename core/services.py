@@ -37,11 +37,13 @@ def outbox_enqueue(
     headers: dict[str, str] | None = None,
     message_id: str | None = None,
     is_automatic: bool = True,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundEmail:
     """Write one e-mail to the outbox and schedule its sending for after the commit.
 
     Call it inside the transaction of the change the e-mail announces: if that transaction
     rolls back, the row and the send vanish with it. The same `key` twice stores one row.
+    `attachments`: small text files, each `{"filename", "content_type", "content"}`.
     """
     outbound, _created = outbox_insert(
         key=key,
@@ -51,6 +53,7 @@ def outbox_enqueue(
         headers=headers,
         message_id=message_id,
         is_automatic=is_automatic,
+        attachments=attachments,
     )
     return outbound
 
@@ -70,6 +73,7 @@ def outbox_insert(
     headers: dict[str, str] | None = None,
     message_id: str | None = None,
     is_automatic: bool = True,
+    attachments: list[dict[str, str]] | None = None,
 ) -> tuple[OutboundEmail, bool]:
     """`outbox_enqueue` that also says whether the row is new (False: the key was taken)."""
     key = key[:200]
@@ -83,6 +87,7 @@ def outbox_insert(
         headers=headers or {},
         message_id=message_id or new_message_id(),
         is_automatic=is_automatic,
+        attachments=attachments or [],
     )
     # One statement and no savepoint: the unique key turns a second enqueue into a no-op.
     if insert_unless_conflict(outbound):
@@ -161,6 +166,8 @@ def _build_message(outbound: OutboundEmail) -> EmailMultiAlternatives:
     )
     if outbound.body_html:
         message.attach_alternative(outbound.body_html, "text/html")
+    for attachment in outbound.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     return message
 
 

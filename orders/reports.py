@@ -21,6 +21,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldservice.expressions import TIME_SPENT_LABEL, time_spent_minutes
 from orders.models import Order
 
 ITERATOR_CHUNK = 2000  # rows per cursor fetch and per streamed CSV piece
@@ -42,6 +43,7 @@ COLUMNS = (
     "site_address",
     "description",
     "solution",
+    "time_spent_minutes",
 )
 
 # Columns that are not a field: the company's name as the API shows it (its trading
@@ -52,6 +54,7 @@ EXPRESSIONS = {
         F("company__legal_name"),
         output_field=CharField(),
     ),
+    "time_spent_minutes": time_spent_minutes(),
 }
 
 
@@ -70,7 +73,8 @@ PDF_COLUMNS = (
     ("assignee__name", 22),
     ("created_at", 16),
     ("closed_at", 16),
-    ("solution", 32),
+    ("solution", 22),
+    ("time_spent_minutes", 10),
 )
 PDF_LONG_TEXTS = ("description", "solution")
 
@@ -92,6 +96,7 @@ def _headers() -> list[str]:
         _("Site address"),
         _("Description"),
         _("Solution"),
+        str(TIME_SPENT_LABEL),
     ]
 
 

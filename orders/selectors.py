@@ -12,12 +12,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 
 from accounts.models import User
 from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
+from fieldservice.models import TimeEntry
 from orders.models import InboundAttachment, Message, Order, OrderEvent, OrderRole
 
 
@@ -140,8 +142,9 @@ def _duration(end: str) -> ExpressionWrapper:
 
 
 def order_stats(orders: QuerySet[Order]) -> dict:
-    """Counts by status, priority and team, and the mean time to take and to close, over
-    the given (already scoped and filtered) orders. Four aggregate queries."""
+    """Counts by status, priority and team, the mean time to take and to close, and the
+    minutes logged (in all and per team: total and per order), over the given (already
+    scoped and filtered) orders. Five aggregate queries."""
     orders = orders.order_by()
     by_status = dict(orders.values_list("status").annotate(n=Count("id")))
     by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
@@ -151,6 +154,11 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         .annotate(n=Count("id"))
         .order_by("team__name")
     ]
+    minutes_by_team = _time_spent_by_team(orders)
+    for row in by_team:
+        minutes = minutes_by_team.get(row["team"], 0)
+        row["time_spent_minutes"] = minutes
+        row["mean_time_spent_minutes"] = minutes / row["count"] if row["count"] else None
     means = orders.aggregate(
         take=Avg(_duration("taken_at"), filter=Q(taken_at__isnull=False)),
         close=Avg(_duration("closed_at"), filter=Q(closed_at__isnull=False)),
@@ -162,4 +170,12 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         "by_team": by_team,
         "mean_seconds_to_take": means["take"].total_seconds() if means["take"] else None,
         "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
+        "time_spent_minutes": sum(minutes_by_team.values()),
     }
+
+
+def _time_spent_by_team(orders: QuerySet[Order]) -> dict[int | None, int]:
+    """Minutes logged on these orders, by the order's team (None: no team). One query."""
+    entries = TimeEntry.objects.filter(order__in=orders.values("pk")).order_by()
+    rows = entries.values_list("order__team_id").annotate(total=Sum("minutes"))
+    return dict(rows)

@@ -11,6 +11,8 @@ from companies.models import Company, Team
 from core.fields import StrictBooleanField
 from core.rows import iso
 from core.serializers import InputSerializer
+from fieldservice.expressions import time_spent_minutes
+from fieldservice.selectors import order_time_spent
 from orders.models import InboundAttachment, Message, Order, OrderEvent
 
 
@@ -42,6 +44,7 @@ class _OrderBaseSerializer(serializers.ModelSerializer):
     requester = OrderPersonSerializer(read_only=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
     assignee = OrderPersonSerializer(read_only=True, allow_null=True)
+    time_spent_minutes = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -60,8 +63,13 @@ class _OrderBaseSerializer(serializers.ModelSerializer):
             "updated_at",
             "taken_at",
             "closed_at",
+            "time_spent_minutes",
         ]
         read_only_fields = fields
+
+    def get_time_spent_minutes(self, order: Order) -> int:
+        """The minutes logged on the order (fieldservice time entries)."""
+        return order_time_spent(order)
 
 
 class OrderListSerializer(_OrderBaseSerializer):
@@ -93,6 +101,7 @@ class OrderListSerializer(_OrderBaseSerializer):
         "updated_at",
         "taken_at",
         "closed_at",
+        time_spent_minutes(),
     )
 
     class Meta(_OrderBaseSerializer.Meta):
@@ -120,6 +129,7 @@ class OrderListSerializer(_OrderBaseSerializer):
                 "updated_at": iso(updated_at, zone),
                 "taken_at": iso(taken_at, zone),
                 "closed_at": iso(closed_at, zone),
+                "time_spent_minutes": time_spent,
             }
             for (
                 pk,
@@ -141,6 +151,7 @@ class OrderListSerializer(_OrderBaseSerializer):
                 updated_at,
                 taken_at,
                 closed_at,
+                time_spent,
             ) in values
         ]
 
@@ -341,6 +352,10 @@ class CountByTeamSerializer(serializers.Serializer):
     team = serializers.IntegerField(allow_null=True)
     name = serializers.CharField(allow_null=True)
     count = serializers.IntegerField()
+    time_spent_minutes = serializers.IntegerField()
+    mean_time_spent_minutes = serializers.FloatField(
+        allow_null=True, help_text="Minutes logged per order of the team."
+    )
 
 
 class OrderStatsSerializer(serializers.Serializer):
@@ -350,3 +365,4 @@ class OrderStatsSerializer(serializers.Serializer):
     by_team = CountByTeamSerializer(many=True)
     mean_seconds_to_take = serializers.FloatField(allow_null=True)
     mean_seconds_to_close = serializers.FloatField(allow_null=True)
+    time_spent_minutes = serializers.IntegerField()

@@ -115,6 +115,7 @@ def order_email_enqueue(
     email: RenderedEmail,
     is_automatic: bool,
     rate_limited: bool = True,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundEmail | None:
     """Put an e-mail about the order in the outbox with its own Message-ID, In-Reply-To and
     References into the order's thread and Reply-To the company's support address, and
@@ -129,7 +130,9 @@ def order_email_enqueue(
         if sent >= settings.EMAIL_AUTOMATIC_MAX_PER_HOUR:
             SuppressedEmail.objects.create(**_suppressed(order, key, to, email))
             return None
-    outbound, created = outbox_insert(**_outbound(order, key, to, email, is_automatic))
+    outbound, created = outbox_insert(
+        **_outbound(order, key, to, email, is_automatic), attachments=attachments
+    )
     if created:
         OrderOutboundEmail.objects.create(outbound=outbound, order=order)
     return outbound
