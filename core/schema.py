@@ -830,6 +830,7 @@ _ORDER = {
     "updated_at": _WHEN,
     "taken_at": None,
     "closed_at": None,
+    "time_spent_minutes": 0,
     "description": "It started after the toner change this morning.",
     "site_address": "Rua das Flores 100, 2nd floor",
     "solution": "",
@@ -848,6 +849,7 @@ _CLOSED = {
     "solution": "Replaced the worn pickup roller; printed 50 test pages.",
     "closed_at": "2026-03-02T16:30:00Z",
     "updated_at": "2026-03-02T16:30:00Z",
+    "time_spent_minutes": 75,
 }
 _DONATION = {
     "id": 310,

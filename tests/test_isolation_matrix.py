@@ -12,11 +12,13 @@ of "their" private data (all of it carries `SECRET`).
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from tests.world import (
     SECRET,
@@ -70,6 +72,8 @@ ID_FILTERS: dict[str, Callable[[World], int]] = {
     "creditor": lambda w: w.theirs.admin.pk,
     "responsible": lambda w: w.theirs.resident.pk,
     "routine": lambda w: w.theirs.routine.pk,
+    "technician": lambda w: w.theirs.agent.pk,
+    "order": lambda w: w.theirs.order.pk,
 }
 # Filters that take no id (text, dates, choices, flags): searched with the secret word or
 # set to show inactive rows, which must still be only the caller's.
@@ -103,6 +107,8 @@ PLAIN_FILTERS = {
     "since": None,
     "until": None,
     "ordering": None,
+    "date_from": None,
+    "date_to": None,
 }
 
 
@@ -702,7 +708,70 @@ PROBES = [
         probe(f"bill-{step}", "post", lambda w, s=step: f"{V}/bills/{w.theirs.bill.pk}/{s}", HIDDEN)
         for step in ("report-payment", "confirm-payment", "reject-payment", "mark-unpaid")
     ),
+    # --- visits and time entries -------------------------------------------------------------
+    probe("order-visit-list", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/visits", HIDDEN),
+    probe(
+        "order-visit-list",
+        "post",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/visits",
+        HIDDEN,
+        lambda w: _visit_body(w.theirs.agent),
+    ),
+    probe(
+        "order-visit-list",
+        "post",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/visits",
+        REFUSED,
+        lambda w: _visit_body(w.theirs.agent),
+        what="their technician in the body",
+    ),
+    probe("visit-detail", "get", lambda w: f"{V}/visits/{w.theirs.extra['visit'].pk}", HIDDEN),
+    probe("visit-ics", "get", lambda w: f"{V}/visits/{w.theirs.extra['visit'].pk}/ics", HIDDEN),
+    probe(
+        "visit-cancel", "post", lambda w: f"{V}/visits/{w.theirs.extra['visit'].pk}/cancel", HIDDEN
+    ),
+    probe(
+        "visit-reschedule",
+        "post",
+        lambda w: f"{V}/visits/{w.theirs.extra['visit'].pk}/reschedule",
+        HIDDEN,
+        lambda w: {"starts_at": _visit_body(w.theirs.agent)["starts_at"]},
+    ),
+    probe(
+        "visit-reschedule",
+        "post",
+        lambda w: f"{V}/visits/{w.ours.extra['visit'].pk}/reschedule",
+        REFUSED,
+        lambda w: _visit_body(w.theirs.agent, with_duration=False),
+        what="their technician in the body",
+    ),
+    probe(
+        "order-time-entry-list",
+        "get",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/time-entries",
+        HIDDEN,
+    ),
+    probe(
+        "order-time-entry-list",
+        "post",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/time-entries",
+        HIDDEN,
+        lambda w: {"minutes": 10},
+    ),
+    probe(
+        "time-entry-detail",
+        "delete",
+        lambda w: f"{V}/time-entries/{w.theirs.extra['time_entry'].pk}",
+        HIDDEN,
+    ),
 ]
+
+
+def _visit_body(technician, with_duration=True) -> dict:
+    starts_at = (timezone.now() + timedelta(days=30)).isoformat()
+    body = {"technician": technician.pk, "starts_at": starts_at}
+    return {**body, "duration_minutes": 30} if with_duration else body
+
 
 # Collections: no id in the URL; each is read with every filter it has set to their ids or
 # to their secret word, and written with their ids in the body above where it takes any.
@@ -719,6 +788,7 @@ COLLECTIONS = {
     "home-list": f"{V}/homes",
     "bill-list": f"{V}/bills",
     "task-list": f"{V}/tasks",
+    "visit-list": f"{V}/visits",
 }
 BASE_QUERY = {"order-report": {"format": "csv"}}
 # Lists under one of our objects: read with the same filters set to their ids. Whoever of
@@ -739,6 +809,8 @@ NESTED_LISTS: dict[str, Callable[[World], str]] = {
     "home-routine-list": lambda w: f"{V}/homes/{w.ours.home.pk}/routines",
     "home-task-list": lambda w: f"{V}/homes/{w.ours.home.pk}/tasks",
     "home-bill-list": lambda w: f"{V}/homes/{w.ours.home.pk}/bills",
+    "order-visit-list": lambda w: f"{V}/orders/{w.ours.order.pk}/visits",
+    "order-time-entry-list": lambda w: f"{V}/orders/{w.ours.order.pk}/time-entries",
 }
 # Writes to a collection that take no id of anyone else (what they may set is checked by
 # test_mass_assignment).

@@ -572,6 +572,38 @@ WRITES = [
         lambda w: {"description": "Renamed"},
     ),
     Write("bill-pay", "post", lambda w: w.ours.admin, lambda w: f"{V}/bills/{w.ours.bill.pk}/pay"),
+    # Visits and time entries
+    Write(
+        "order-visit-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/orders/{w.ours.order.pk}/visits",
+        lambda w: {
+            "technician": w.ours.agent.pk,
+            "starts_at": (timezone.now() + timedelta(days=30)).isoformat(),
+            "duration_minutes": 30,
+        },
+    ),
+    Write(
+        "visit-reschedule",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/visits/{w.ours.extra['visit'].pk}/reschedule",
+        lambda w: {"starts_at": (timezone.now() + timedelta(days=31)).isoformat()},
+    ),
+    Write(
+        "visit-cancel",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/visits/{w.ours.extra['visit'].pk}/cancel",
+    ),
+    Write(
+        "order-time-entry-list",
+        "post",
+        lambda w: w.ours.agent,
+        lambda w: f"{V}/orders/{w.ours.order.pk}/time-entries",
+        lambda w: {"minutes": 10},
+    ),
 ]
 
 
@@ -733,6 +765,7 @@ GROUPS = {
     "orders": ("order-",),
     "ngos, events, payments": ("ong-", "event-", "payment-", "donation-"),
     "homes": ("home-", "rule-", "routine-", "task-", "bill-"),
+    "visits": ("visit-",),
 }
 
 

@@ -58,6 +58,7 @@ STATE_APPS = (
     "events",
     "payments",
     "homes",
+    "fieldservice",
     "core",
     "token_blacklist",
 )
@@ -111,6 +112,16 @@ def _emailed_attachment(order: Order, message: Message, tag: str, secret: str):
     attachment.file.save("photo.png", ContentFile(f"PNG {secret}".encode()), save=False)
     attachment.save()
     return attachment
+
+
+def _field_service(order: Order, agent: User, secret: str) -> dict:
+    """A visit and a time entry of the order (in `Side.extra`)."""
+    from fieldservice.tests.factories import TimeEntryFactory, VisitFactory
+
+    return {
+        "visit": VisitFactory(order=order, technician=agent, address=f"Visit {secret}"),
+        "time_entry": TimeEntryFactory(order=order, agent=agent, note=f"Entry {secret}"),
+    }
 
 
 def _side(tag: str, secret: str) -> Side:
@@ -206,6 +217,7 @@ def _side(tag: str, secret: str) -> Side:
         donation=donation,
         invitation_token=invitation_token,
         refresh_token=token_pair_for(admin).refresh,
+        extra=_field_service(order, agent, secret),
     )
 
 

@@ -72,7 +72,7 @@ class _OrderChildMixin:
         return self._order
 
 
-@extend_schema(tags=["visits"])
+@extend_schema(tags=["orders"])
 class OrderVisitViewSet(
     _OrderChildMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -127,7 +127,7 @@ class OrderVisitViewSet(
         return super().list(request, *args, **kwargs)
 
 
-@extend_schema(tags=["visits"])
+@extend_schema(tags=["orders"])
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Visits: the agenda (`technician`, `date_from`, `date_to`, `status`, `order`). Admins
     and agents see their companies' visits, requesters those of their orders."""
@@ -245,7 +245,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return response
 
 
-@extend_schema(tags=["time entries"])
+@extend_schema(tags=["orders"])
 class OrderTimeEntryViewSet(
     _OrderChildMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -303,17 +303,26 @@ class OrderTimeEntryViewSet(
         return Response(serializers.TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["time entries"])
+@extend_schema(tags=["orders"])
 class TimeEntryViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """`time-entries/{id}`: deleted by its author or an admin of the company."""
 
     queryset = TimeEntry.objects.none()  # for the schema; get_queryset() scopes to the user
+    serializer_class = serializers.TimeEntrySerializer
     permission_classes = [*viewsets.GenericViewSet.permission_classes, FieldServiceRolePermission]
     lookup_value_regex = r"\d+"
     required_roles = {"destroy": {OrderRole.ADMIN, AUTHOR}}
 
     def get_queryset(self):
         return selectors.time_entry_list_visible_to(self.request.user)
+
+    @extend_schema(
+        responses={204: None},
+        description="Delete a time entry (its author or an admin; staff too). The order's "
+        "`time_spent_minutes` drops by its minutes.",
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
         services.time_entry_delete(entry=instance)

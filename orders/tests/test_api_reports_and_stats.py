@@ -186,6 +186,7 @@ HEADERS = [
     "Site address",
     "Description",
     "Solution",
+    "Minutes spent",
 ]
 
 
@@ -220,7 +221,7 @@ def test_the_report_has_every_column_and_the_companys_shown_name(client_for, ten
         order.requester.name,
         assignee.name,
     ]
-    assert row[12:] == ["Rua A, 10 — sala 3", "Apita a cada\n5 minutos", "Bateria trocada."]
+    assert row[12:] == ["Rua A, 10 — sala 3", "Apita a cada\n5 minutos", "Bateria trocada.", "0"]
     assert (
         client_for(tenant.admin).get(f"/api/v1/orders/{order.id}").data["company"]["name"]
         == (row[1])

@@ -76,6 +76,7 @@ def _python_csv(orders) -> bytes:
         cells += [order.team, order.requester, order.assignee]
         cells += [order.created_at, order.taken_at, order.closed_at]
         cells += [order.site_address, order.description, order.solution]
+        cells.append(sum(entry.minutes for entry in order.time_entries.all()))
         writer.writerow([_cell(value) for value in cells])
     return out.getvalue().encode()
 
