@@ -19,6 +19,7 @@ from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
 from orders.models import InboundAttachment, Message, Order, OrderEvent, OrderRole
+from sla.selectors import sla_attainment
 
 
 def order_scope_parts(user: User) -> list[Q]:
@@ -49,7 +50,7 @@ def orders_of_person(person: User) -> Q:
 def order_list_visible_to(user: User) -> QuerySet[Order]:
     """Every order the user may see (`order_scope_parts`). Related rows a list shows are
     joined in the same query."""
-    orders = Order.objects.select_related("company", "requester", "team", "assignee")
+    orders = Order.objects.select_related("company", "requester", "team", "assignee", "sla")
     return orders.filter(reduce(operator.or_, order_scope_parts(user)))
 
 
@@ -141,7 +142,8 @@ def _duration(end: str) -> ExpressionWrapper:
 
 def order_stats(orders: QuerySet[Order]) -> dict:
     """Counts by status, priority and team, and the mean time to take and to close, over
-    the given (already scoped and filtered) orders. Four aggregate queries."""
+    the given (already scoped and filtered) orders, and SLA attainment per team and
+    priority (`sla.selectors.sla_attainment`). Six aggregate queries."""
     orders = orders.order_by()
     by_status = dict(orders.values_list("status").annotate(n=Count("id")))
     by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
@@ -162,4 +164,5 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         "by_team": by_team,
         "mean_seconds_to_take": means["take"].total_seconds() if means["take"] else None,
         "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
+        "sla": sla_attainment(orders),
     }
