@@ -40,9 +40,7 @@ def create_demo_data() -> list[DemoLogin]:
             date=date(date.today().year, 12, 25),
             defaults={"name": "Natal"},
         )
-    orders = Order.objects.filter(company__in=companies, sla__isnull=True).select_related(
-        "company"
-    )
+    orders = Order.objects.filter(company__in=companies, sla__isnull=True).select_related("company")
     for order in orders:
         sla = services.order_sla_start(order=order)
         if sla is None:

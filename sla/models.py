@@ -113,9 +113,7 @@ class OrderSla(models.Model):
     response_breach_sent_at = models.DateTimeField(null=True, blank=True)
 
     resolution_started_at = models.DateTimeField(_("resolution clock started"))
-    resolution_paused_seconds = models.FloatField(
-        _("resolution clock paused (seconds)"), default=0
-    )
+    resolution_paused_seconds = models.FloatField(_("resolution clock paused (seconds)"), default=0)
     resolve_by = models.DateTimeField(_("resolve by"))
     resolution_warn_from = models.DateTimeField(_("warn about the resolution from"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

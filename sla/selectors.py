@@ -152,7 +152,9 @@ def sla_attainment(orders: QuerySet[Order]) -> dict:
         .annotate(**counts)
         .order_by("order__team__name", "order__team_id")
     ]
-    per_priority = {row["order__priority"]: row for row in slas.values("order__priority").annotate(**counts)}
+    per_priority = {
+        row["order__priority"]: row for row in slas.values("order__priority").annotate(**counts)
+    }
     by_priority = [
         {"priority": priority, **_attainment_row(per_priority[priority])}
         for priority in Order.Priority.values
