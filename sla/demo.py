@@ -4,7 +4,7 @@ from companies.models import Company
 from core.demo import DemoLogin
 from orders.models import Order
 from sla import services
-from sla.models import BusinessHours, Holiday, OrderSla, SlaTarget
+from sla.models import BusinessHours, Holiday, SlaTarget
 
 # (first response, resolution) in business minutes, per priority.
 TARGETS = {

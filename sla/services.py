@@ -6,6 +6,7 @@ locked and changed the order, so the clocks move with the status or not at all.
 """
 
 from datetime import datetime, time
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -56,7 +57,7 @@ def _check_week(ranges: list[dict[str, Any]]) -> None:
         by_day.setdefault(values["weekday"], []).append((values["opens"], values["closes"]))
     for day_ranges in by_day.values():
         day_ranges.sort()
-        for (_opens, closes), (next_opens, _closes) in zip(day_ranges, day_ranges[1:]):
+        for (_opens, closes), (next_opens, _closes) in pairwise(day_ranges):
             if next_opens < closes:
                 raise FieldError(
                     "ranges", _("Ranges of the same day must not overlap."), code="overlap"

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _table() -> list[tuple[str, str, str]]:
     text = (Path(settings.BASE_DIR) / "docs" / "permissions.md").read_text()
-    section = text.split("## Service orders", 1)[1]
+    section = text.split("## Service orders", 1)[1].split("\n### ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ")]
     header = [cell.strip() for cell in rows[0].strip("|").split("|")]
     cells = []
@@ -54,6 +54,7 @@ def _request(action, client, order, world):
         "reopen": lambda: client.post(f"{base}/reopen"),
         "redirect": lambda: client.post(f"{base}/redirect", {"team": world["other_team"].id}),
         "priority": lambda: client.post(f"{base}/priority", {"priority": "urgent"}),
+        "wait": lambda: client.post(f"{base}/wait"),
         "reply": lambda: client.post(f"{base}/messages", {"body": "Hello"}),
         "internal note": lambda: client.post(
             f"{base}/messages", {"body": "Note", "is_internal": True}
