@@ -119,12 +119,12 @@ def test_two_scans_at_once_send_each_alert_once(tenant):
     def scan():
         barrier.wait()
         try:
-            with freeze_time(T0 + timedelta(minutes=61)):
-                return sla_alert_due()
+            return sla_alert_due()
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # One frozen clock for both threads (freezegun patches the process, not a thread).
+    with freeze_time(T0 + timedelta(minutes=61)), ThreadPoolExecutor(max_workers=2) as pool:
         counts = list(pool.map(lambda _: scan(), range(2)))
 
     assert sum(counts) == 5
