@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
             "name": "inbound e-mail",
             "description": "Mail to a company's support address opens or joins an order.",
         },
+        {
+            "name": "sla",
+            "description": "Service levels: business hours, holidays and targets per priority.",
+        },
         {"name": "ongs", "description": "NGOs, their events, participants and withdrawals."},
         {"name": "events", "description": "NGO events, and registering for them."},
         {"name": "payments", "description": "Your cards and donations; an NGO's donations."},

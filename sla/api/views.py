@@ -58,6 +58,9 @@ class BusinessHoursView(CompanyScopedMixin, viewsets.GenericViewSet):
     pagination_class = None
     filter_backends = []
 
+    def get_object(self):
+        return self.get_company()
+
     def _week(self, company):
         ranges = selectors.business_hours_of(company)
         return serializers.BusinessWeekSerializer(
