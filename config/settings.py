@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
             "name": "inbound e-mail",
             "description": "Mail to a company's support address opens or joins an order.",
         },
+        {
+            "name": "sla",
+            "description": "Service levels: business hours, holidays and targets per priority.",
+        },
         {"name": "ongs", "description": "NGOs, their events, participants and withdrawals."},
         {"name": "events", "description": "NGO events, and registering for them."},
         {"name": "payments", "description": "Your cards and donations; an NGO's donations."},
@@ -278,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "DonationStatusEnum": "payments.models.Donation.Status",
         "MembershipRoleEnum": "companies.models.Membership.Role",
         "HomeMemberRoleEnum": "homes.models.HomeMember.Role",
+        "SlaClockStateEnum": "orders.api.serializers.SLA_CLOCK_STATES",
     },
 }
 
@@ -393,6 +398,12 @@ CELERY_BEAT_SCHEDULE["homes-send-reminders"] = {
     "task": "homes.tasks.homes_send_reminders",
     "schedule": 600.0,
 }
+
+# --- sla ---
+# How many business minutes before an SLA due time its people are warned (never before
+# half the target has gone).
+SLA_WARNING_MINUTES = env.int("SLA_WARNING_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["sla-alert-due"] = {"task": "sla.tasks.sla_alert_due", "schedule": 60.0}
 
 # --- ongs, events, payments ---
 # Dotted path of the payment gateway class; the sandbox runs offline (see docs/payments.md).

@@ -835,6 +835,13 @@ _ORDER = {
     "site_address": "Rua das Flores 100, 2nd floor",
     "solution": "",
     "previous_order": None,
+    "sla": {
+        "respond_by": "2026-03-02T14:00:00Z",
+        "resolve_by": "2026-03-02T17:00:00Z",
+        "response": "pending",
+        "resolution": "pending",
+        "paused": False,
+    },
 }
 _TAKEN = {
     **_ORDER,
@@ -850,6 +857,7 @@ _CLOSED = {
     "closed_at": "2026-03-02T16:30:00Z",
     "updated_at": "2026-03-02T16:30:00Z",
     "time_spent_minutes": 75,
+    "sla": {**_ORDER["sla"], "response": "met", "resolution": "met"},
 }
 _DONATION = {
     "id": 310,

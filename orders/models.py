@@ -15,6 +15,7 @@ class Order(TimeStampedModel):
     class Status(models.TextChoices):
         OPEN = "open", _("open")  # waiting for a technician
         IN_PROGRESS = "in_progress", _("in progress")  # a technician has it
+        WAITING = "waiting", _("waiting on the requester")  # SLA clocks paused until they answer
         CLOSED = "closed", _("closed")  # solved; the solution says how
 
     class Priority(models.TextChoices):
@@ -128,7 +129,8 @@ class Order(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="in_progress") | models.Q(assignee__isnull=False),
+                condition=~models.Q(status__in=["in_progress", "waiting"])
+                | models.Q(assignee__isnull=False),
                 name="order_in_progress_has_assignee",
             ),
             models.CheckConstraint(
@@ -198,6 +200,10 @@ class OrderEvent(models.Model):
         REOPENED = "reopened", _("reopened")
         MESSAGE_ADDED = "message_added", _("message added")
         UPDATED = "updated", _("updated")
+        WAITING = "waiting", _("waiting on the requester")  # an agent asked; SLA paused
+        RESUMED = "resumed", _("resumed")  # the requester answered a waiting order
+        SLA_WARNING = "sla_warning", _("SLA warning")  # a due time is near (internal)
+        SLA_BREACHED = "sla_breached", _("SLA breached")  # a due time passed (internal)
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

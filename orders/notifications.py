@@ -88,11 +88,31 @@ def recipients_of(event: OrderEvent, message: Message | None = None) -> list[Use
             people = [order.assignee] if order.assignee_id else _team_people(order)
         else:
             people = [order.requester]
+    elif event.kind == Kind.WAITING:
+        people = [order.requester]
+    elif event.kind in (Kind.SLA_WARNING, Kind.SLA_BREACHED):
+        people = _sla_watchers(order)
     else:
         people = []
     unique = {person.pk: person for person in people if person and person.is_active}
     unique.pop(event.actor_id, None)
     return list(unique.values())
+
+
+def _sla_watchers(order: Order) -> list[User]:
+    """Who hears of an SLA warning or breach: the assignee and the team's lead; nobody of
+    those, the company's admins."""
+    lead = order.team.lead if order.team_id else None
+    people = [person for person in (order.assignee, lead) if person is not None]
+    if people:
+        return people
+    return list(
+        User.objects.filter(
+            memberships__company_id=order.company_id,
+            memberships__role=Membership.Role.ADMIN,
+            is_active=True,
+        )
+    )
 
 
 def event_emails(

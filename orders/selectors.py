@@ -21,6 +21,7 @@ from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
 from fieldservice.models import TimeEntry
 from orders.models import InboundAttachment, Message, Order, OrderEvent, OrderRole
+from sla.selectors import sla_attainment
 
 
 def order_scope_parts(user: User) -> list[Q]:
@@ -51,7 +52,7 @@ def orders_of_person(person: User) -> Q:
 def order_list_visible_to(user: User) -> QuerySet[Order]:
     """Every order the user may see (`order_scope_parts`). Related rows a list shows are
     joined in the same query."""
-    orders = Order.objects.select_related("company", "requester", "team", "assignee")
+    orders = Order.objects.select_related("company", "requester", "team", "assignee", "sla")
     return orders.filter(reduce(operator.or_, order_scope_parts(user)))
 
 
@@ -142,9 +143,10 @@ def _duration(end: str) -> ExpressionWrapper:
 
 
 def order_stats(orders: QuerySet[Order]) -> dict:
-    """Counts by status, priority and team, the mean time to take and to close, and the
-    minutes logged (in all and per team: total and per order), over the given (already
-    scoped and filtered) orders. Five aggregate queries."""
+    """Counts by status, priority and team, the mean time to take and to close, the minutes
+    logged (in all and per team: total and per order) and SLA attainment per team and
+    priority (`sla.selectors.sla_attainment`), over the given (already scoped and filtered)
+    orders. Seven aggregate queries."""
     orders = orders.order_by()
     by_status = dict(orders.values_list("status").annotate(n=Count("id")))
     by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
@@ -171,6 +173,7 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         "mean_seconds_to_take": means["take"].total_seconds() if means["take"] else None,
         "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
         "time_spent_minutes": sum(minutes_by_team.values()),
+        "sla": sla_attainment(orders),
     }
 
 

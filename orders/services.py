@@ -17,6 +17,7 @@ from core.services import model_update
 from orders import notifications
 from orders.models import Message, Order, OrderEvent
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
+from sla import services as sla_services
 
 Status = Order.Status
 Kind = OrderEvent.Kind
@@ -55,13 +56,14 @@ def _record(
     data: dict | None = None,
     *,
     message: Message | None = None,
+    is_internal: bool = False,
 ) -> OrderEvent:
     event = OrderEvent.objects.create(
         order=order,
         actor=actor,
         kind=kind,
         data=data or {},
-        is_internal=bool(message and message.is_internal),
+        is_internal=is_internal or bool(message and message.is_internal),
     )
     notifications.notify(event, message=message)
     return event
@@ -126,6 +128,7 @@ def order_create(
         priority=priority or Order.Priority.MEDIUM,
         channel=channel,
     )
+    sla_services.order_sla_start(order=order)
     _record(order, requester, Kind.CREATED, {"channel": channel})
     return order
 
@@ -199,6 +202,7 @@ def order_assign(*, order: Order, actor: User, assignee: User) -> Order:
     order.status = Status.IN_PROGRESS
     order.taken_at = order.taken_at or timezone.now()
     order.save(update_fields=["assignee", "status", "taken_at", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=previous_status)
     _record(
         order,
         actor,
@@ -216,18 +220,19 @@ def order_release(*, order: Order, actor: User) -> Order:
     longer taken (`taken_at` is cleared, and set again by whoever takes it next)."""
     order = _lock(order)
     company_require_active(order.company)
-    if order.status != Status.IN_PROGRESS:
+    if order.status not in (Status.IN_PROGRESS, Status.WAITING):
         raise _refuse_transition(order, _("release"))
-    previous = order.assignee_id
+    previous, previous_status = order.assignee_id, order.status
     order.assignee = None
     order.status = Status.OPEN
     order.taken_at = None
     order.save(update_fields=["assignee", "status", "taken_at", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=previous_status)
     _record(
         order,
         actor,
         Kind.RELEASED,
-        event_changes(status=(Status.IN_PROGRESS, Status.OPEN), assignee=(previous, None)),
+        event_changes(status=(previous_status, Status.OPEN), assignee=(previous, None)),
     )
     return order
 
@@ -247,6 +252,7 @@ def order_close(*, order: Order, actor: User, solution: str) -> Order:
     order.solution = solution
     order.closed_at = timezone.now()
     order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=previous_status)
     _record(
         order,
         actor,
@@ -269,6 +275,7 @@ def order_reopen(*, order: Order, actor: User) -> Order:
         raise _refuse_transition(order, _("reopen"))
     changes = order_reopen_in_memory(order)
     order.save(update_fields=["status", "solution", "closed_at", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=Status.CLOSED)
     _record(order, actor, Kind.REOPENED, changes)
     return order
 
@@ -304,6 +311,7 @@ def order_redirect(*, order: Order, actor: User, team: Team) -> Order:
     order.status = Status.OPEN
     order.taken_at = None
     order.save(update_fields=["team", "assignee", "status", "taken_at", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=previous_status)
     _record(
         order,
         actor,
@@ -329,6 +337,7 @@ def order_set_priority(*, order: Order, actor: User, priority: str) -> Order:
         order.priority = priority
         order.save(update_fields=["priority", "updated_at"])
         order.refresh_from_db(fields=["priority_rank"])
+        sla_services.order_sla_reprioritise(order=order)
         _record(order, actor, Kind.PRIORITY_CHANGED, event_changes(priority=(previous, priority)))
     return order
 
@@ -366,4 +375,48 @@ def message_add(
     )
     order.save(update_fields=["updated_at"])
     _record(order, author, Kind.MESSAGE_ADDED, {"message": message.pk}, message=message)
+    if not is_internal:
+        sla_services.order_sla_first_response(order=order, author=author, at=message.created_at)
+        if author.pk == order.requester_id:
+            order_resume(order=order, actor=author)
     return message
+
+
+@transaction.atomic
+def order_wait(*, order: Order, actor: User, note: str = "") -> Order:
+    """Put an in-progress order on hold until its requester answers (assignee, team lead or
+    admin): the SLA clocks pause. The optional note is a reply to the requester (so their
+    e-mail says what is asked); without it they are told the order waits on them."""
+    order = _lock(order)
+    company_require_active(order.company)
+    if order.status != Status.IN_PROGRESS:
+        raise _refuse_transition(order, _("put on hold"))
+    message = None
+    note = (note or "").strip()
+    if note:
+        message = Message.objects.create(order=order, author=actor, body=note)
+        sla_services.order_sla_first_response(order=order, author=actor, at=message.created_at)
+    order.status = Status.WAITING
+    order.save(update_fields=["status", "updated_at"])
+    sla_services.order_sla_follow(order=order, previous_status=Status.IN_PROGRESS)
+    data = event_changes(status=(Status.IN_PROGRESS, Status.WAITING))
+    if message is not None:
+        data["message"] = message.pk
+    _record(order, actor, Kind.WAITING, data, message=message)
+    return order
+
+
+def order_resume(*, order: Order, actor: User | None) -> bool:
+    """A waiting order goes back to in progress because its requester answered (by the API
+    or by e-mail); the SLA clocks resume, their due times moved by the business time spent
+    waiting. A conditional UPDATE, in the caller's transaction: an order no longer waiting
+    is left alone. Says whether it resumed."""
+    resumed = Order.objects.filter(pk=order.pk, status=Status.WAITING).update(
+        status=Status.IN_PROGRESS, updated_at=timezone.now()
+    )
+    if not resumed:
+        return False
+    order.status = Status.IN_PROGRESS
+    sla_services.order_sla_follow(order=order, previous_status=Status.WAITING)
+    _record(order, actor, Kind.RESUMED, event_changes(status=(Status.WAITING, Status.IN_PROGRESS)))
+    return True

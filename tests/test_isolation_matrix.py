@@ -261,6 +261,63 @@ PROBES = [
         lambda w: {"lead": w.theirs.agent.pk, "agents": [w.theirs.agent.pk]},
         what=T,
     ),
+    # --- service levels ----------------------------------------------------------------------
+    probe(
+        "company-business-hours",
+        "get",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/business-hours",
+        HIDDEN,
+    ),
+    probe(
+        "company-business-hours",
+        "put",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/business-hours",
+        HIDDEN,
+        lambda w: {"ranges": [{"weekday": 0, "opens": "08:00", "closes": "09:00"}]},
+    ),
+    probe(
+        "company-holiday-list",
+        "get",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/holidays",
+        HIDDEN,
+    ),
+    probe(
+        "company-holiday-list",
+        "post",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/holidays",
+        HIDDEN,
+        lambda w: {"date": "2026-01-01", "name": "Intruders"},
+    ),
+    probe(
+        "holiday-detail", "delete", lambda w: f"{V}/holidays/{w.theirs.extra['holiday'].pk}", HIDDEN
+    ),
+    probe(
+        "company-sla-target-list",
+        "get",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/sla-targets",
+        HIDDEN,
+    ),
+    probe(
+        "company-sla-target-list",
+        "post",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/sla-targets",
+        HIDDEN,
+        lambda w: {"priority": "low", "first_response_minutes": 1, "resolution_minutes": 2},
+    ),
+    probe(
+        "sla-target-detail",
+        "patch",
+        lambda w: f"{V}/sla-targets/{w.theirs.extra['sla_target'].pk}",
+        HIDDEN,
+        lambda w: {"resolution_minutes": 9999},
+    ),
+    probe(
+        "sla-target-detail",
+        "delete",
+        lambda w: f"{V}/sla-targets/{w.theirs.extra['sla_target'].pk}",
+        HIDDEN,
+    ),
+    probe("order-wait", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/wait", HIDDEN),
     # --- orders ----------------------------------------------------------------------------
     probe(
         "order-list",
@@ -798,6 +855,9 @@ NESTED_LISTS: dict[str, Callable[[World], str]] = {
     "user-orders": lambda w: f"{V}/users/{w.ours.requester.pk}/orders",
     "member-list": lambda w: f"{V}/companies/{w.ours.company.pk}/members",
     "company-team-list": lambda w: f"{V}/companies/{w.ours.company.pk}/teams",
+    "company-business-hours": lambda w: f"{V}/companies/{w.ours.company.pk}/business-hours",
+    "company-holiday-list": lambda w: f"{V}/companies/{w.ours.company.pk}/holidays",
+    "company-sla-target-list": lambda w: f"{V}/companies/{w.ours.company.pk}/sla-targets",
     "ong-withdrawals": lambda w: f"{V}/ongs/{w.ours.ong.pk}/withdrawals",
     "ong-events": lambda w: f"{V}/ongs/{w.ours.ong.pk}/events",
     "ong-participants": lambda w: f"{V}/ongs/{w.ours.ong.pk}/participants",

@@ -355,6 +355,42 @@ WRITES = [
         lambda w: {"priority": "urgent"},
     ),
     Write(
+        "order-wait",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/orders/{w.extra['in_progress'].pk}/wait",
+        lambda w: {"note": "Which floor?"},
+    ),
+    # service levels
+    Write(
+        "company-business-hours",
+        "put",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/companies/{w.ours.company.pk}/business-hours",
+        lambda w: {"ranges": [{"weekday": 0, "opens": "08:00", "closes": "12:00"}]},
+    ),
+    Write(
+        "company-holiday-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/companies/{w.ours.company.pk}/holidays",
+        lambda w: {"date": "2026-11-20", "name": "Consciência Negra"},
+    ),
+    Write(
+        "company-sla-target-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/companies/{w.ours.company.pk}/sla-targets",
+        lambda w: {"priority": "low", "first_response_minutes": 60, "resolution_minutes": 600},
+    ),
+    Write(
+        "sla-target-detail",
+        "patch",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/sla-targets/{w.ours.extra['sla_target'].pk}",
+        lambda w: {"resolution_minutes": 480},
+    ),
+    Write(
         "order-messages",
         "post",
         lambda w: w.ours.requester,
@@ -766,6 +802,7 @@ GROUPS = {
     "ngos, events, payments": ("ong-", "event-", "payment-", "donation-"),
     "homes": ("home-", "rule-", "routine-", "task-", "bill-"),
     "visits": ("visit-",),
+    "service levels": ("sla-",),
 }
 
 

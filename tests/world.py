@@ -12,7 +12,7 @@ that a refused request changed nothing at all.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.apps import apps
@@ -45,6 +45,7 @@ from orders.tests.factories import MessageFactory, OrderFactory
 from payments import services as payment_services
 from payments.models import Donation, PaymentMethod
 from payments.tests.factories import PaymentMethodFactory
+from sla.models import Holiday, SlaTarget
 
 SECRET = "Zq7secret"
 
@@ -61,6 +62,7 @@ STATE_APPS = (
     "fieldservice",
     "core",
     "token_blacklist",
+    "sla",
 )
 
 
@@ -149,6 +151,10 @@ def _side(tag: str, secret: str) -> Side:
     )
     message = MessageFactory(order=order, author=requester, body=f"Message {tag} {secret}")
     attachment = _emailed_attachment(order, message, tag, secret)
+    holiday = Holiday.objects.create(company=company, date=date(2026, 12, 25), name=secret)
+    sla_target = SlaTarget.objects.create(
+        company=company, priority="high", first_response_minutes=60, resolution_minutes=240
+    )
 
     # The NGO and its event are public: their own texts carry no secret. Its owner is shown
     # publicly too, so the owner is a separate person; `admin` manages it as an NGO admin.
@@ -217,7 +223,11 @@ def _side(tag: str, secret: str) -> Side:
         donation=donation,
         invitation_token=invitation_token,
         refresh_token=token_pair_for(admin).refresh,
-        extra=_field_service(order, agent, secret),
+        extra={
+            **_field_service(order, agent, secret),
+            "holiday": holiday,
+            "sla_target": sla_target,
+        },
     )
 
 

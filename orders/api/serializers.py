@@ -14,6 +14,7 @@ from core.serializers import InputSerializer
 from fieldservice.expressions import time_spent_minutes
 from fieldservice.selectors import order_time_spent
 from orders.models import InboundAttachment, Message, Order, OrderEvent
+from sla import selectors as sla_selectors
 
 
 class OrderPersonSerializer(serializers.ModelSerializer):
@@ -39,12 +40,47 @@ class TeamSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The columns of an order's SLA row, in `order_sla_body`'s order (a LEFT JOIN: None without).
+SLA_COLUMNS = (
+    "sla__respond_by",
+    "sla__resolve_by",
+    "sla__first_responded_at",
+    "sla__resolved_at",
+    "sla__paused_since",
+)
+SLA_CLOCK_STATES = [sla_selectors.MET, sla_selectors.BREACHED, sla_selectors.PENDING]
+
+
+class OrderSlaSerializer(serializers.Serializer):
+    """The order's service level: due times (moved by time spent waiting on the requester)
+    and whether each was met, breached or is still pending."""
+
+    respond_by = serializers.DateTimeField()
+    resolve_by = serializers.DateTimeField()
+    response = serializers.ChoiceField(choices=SLA_CLOCK_STATES)
+    resolution = serializers.ChoiceField(choices=SLA_CLOCK_STATES)
+    paused = serializers.BooleanField(help_text="Waiting on the requester: the clocks stand.")
+
+
+def sla_row(values: tuple, zone) -> dict | None:
+    """`sla` of a list row from the `sla__*` columns, as `OrderSlaSerializer` writes it."""
+    body = sla_selectors.order_sla_body(*values)
+    if body is None:
+        return None
+    return {
+        **body,
+        "respond_by": iso(body["respond_by"], zone),
+        "resolve_by": iso(body["resolve_by"], zone),
+    }
+
+
 class _OrderBaseSerializer(serializers.ModelSerializer):
     company = CompanySummarySerializer(read_only=True)
     requester = OrderPersonSerializer(read_only=True)
     team = TeamSummarySerializer(read_only=True, allow_null=True)
     assignee = OrderPersonSerializer(read_only=True, allow_null=True)
     time_spent_minutes = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField(help_text="Null when its priority has no target.")
 
     class Meta:
         model = Order
@@ -64,12 +100,18 @@ class _OrderBaseSerializer(serializers.ModelSerializer):
             "taken_at",
             "closed_at",
             "time_spent_minutes",
+            "sla",
         ]
         read_only_fields = fields
 
     def get_time_spent_minutes(self, order: Order) -> int:
         """The minutes logged on the order (fieldservice time entries)."""
         return order_time_spent(order)
+
+    @extend_schema_field(OrderSlaSerializer(allow_null=True))
+    def get_sla(self, order: Order) -> dict | None:
+        body = sla_selectors.order_sla_of(order)
+        return None if body is None else OrderSlaSerializer(body).data
 
 
 class OrderListSerializer(_OrderBaseSerializer):
@@ -102,6 +144,7 @@ class OrderListSerializer(_OrderBaseSerializer):
         "taken_at",
         "closed_at",
         time_spent_minutes(),
+        *SLA_COLUMNS,
     )
 
     class Meta(_OrderBaseSerializer.Meta):
@@ -130,6 +173,7 @@ class OrderListSerializer(_OrderBaseSerializer):
                 "taken_at": iso(taken_at, zone),
                 "closed_at": iso(closed_at, zone),
                 "time_spent_minutes": time_spent,
+                "sla": sla_row(sla, zone),
             }
             for (
                 pk,
@@ -152,6 +196,7 @@ class OrderListSerializer(_OrderBaseSerializer):
                 taken_at,
                 closed_at,
                 time_spent,
+                *sla,
             ) in values
         ]
 
@@ -239,6 +284,15 @@ class RedirectSerializer(InputSerializer):
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class WaitSerializer(InputSerializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=50000,
+        help_text=_("What you ask the requester; sent to them as a reply."),
+    )
 
 
 class PrioritySerializer(InputSerializer):
@@ -358,6 +412,32 @@ class CountByTeamSerializer(serializers.Serializer):
     )
 
 
+class SlaClockAttainmentSerializer(serializers.Serializer):
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    percent_met = serializers.FloatField(
+        allow_null=True, help_text="Of the orders met or breached; null when none is."
+    )
+
+
+class SlaAttainmentByTeamSerializer(serializers.Serializer):
+    team = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    response = SlaClockAttainmentSerializer()
+    resolution = SlaClockAttainmentSerializer()
+
+
+class SlaAttainmentByPrioritySerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Order.Priority.choices)
+    response = SlaClockAttainmentSerializer()
+    resolution = SlaClockAttainmentSerializer()
+
+
+class SlaAttainmentSerializer(serializers.Serializer):
+    by_team = SlaAttainmentByTeamSerializer(many=True)
+    by_priority = SlaAttainmentByPrioritySerializer(many=True)
+
+
 class OrderStatsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     by_status = serializers.DictField(child=serializers.IntegerField())
@@ -366,3 +446,4 @@ class OrderStatsSerializer(serializers.Serializer):
     mean_seconds_to_take = serializers.FloatField(allow_null=True)
     mean_seconds_to_close = serializers.FloatField(allow_null=True)
     time_spent_minutes = serializers.IntegerField()
+    sla = SlaAttainmentSerializer(help_text="Orders with an SLA only.")

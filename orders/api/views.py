@@ -2,7 +2,12 @@ from django.http import FileResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
@@ -24,7 +29,7 @@ from orders.models import Order, OrderRole
 
 # A report asked for without `format` or `status` (SoftClient's "report of open orders").
 REPORT_DEFAULT_FORMAT = "csv"
-REPORT_DEFAULT_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS)
+REPORT_DEFAULT_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS, Order.Status.WAITING)
 
 
 class _ReportFormats(DefaultContentNegotiation):
@@ -106,6 +111,7 @@ class OrderViewSet(
         "reopen": {OrderRole.ADMIN, OrderRole.LEAD, OrderRole.REQUESTER},
         "redirect": {OrderRole.ADMIN, OrderRole.LEAD},
         "priority": {OrderRole.ADMIN, OrderRole.LEAD},
+        "wait": {OrderRole.ADMIN, OrderRole.LEAD, OrderRole.ASSIGNEE},
     }
 
     def get_queryset(self):
@@ -188,6 +194,28 @@ class OrderViewSet(
         order = self.get_object()
         refuse_body(request, elsewhere=serializers.ORDER_ELSEWHERE)
         return self._done(services.order_reopen(order=order, actor=request.user))
+
+    @extend_schema(
+        request=serializers.WaitSerializer,
+        responses=serializers.OrderSerializer,
+        examples=[
+            OpenApiExample(
+                "Ask the requester",
+                value={"note": "Which floor is the printer on?"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def wait(self, request, pk=None):
+        """Put an in-progress order on hold until the requester answers (SLA clocks pause);
+        their reply, by the API or e-mail, takes it back to in progress."""
+        order = self.get_object()
+        payload = serializers.WaitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._done(
+            services.order_wait(order=order, actor=request.user, **payload.validated_data)
+        )
 
     @extend_schema(request=serializers.RedirectSerializer, responses=serializers.OrderSerializer)
     @action(detail=True, methods=["post"])

@@ -13,6 +13,7 @@ as "&amp;").
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from django.utils import translation
@@ -52,7 +53,14 @@ EVENT_LINES = {
     Kind.CLOSED: gettext_noop("%(actor)s closed the service order."),
     Kind.REOPENED: gettext_noop("%(actor)s reopened the service order."),
     Kind.MESSAGE_ADDED: gettext_noop("%(actor)s wrote:"),
+    Kind.WAITING: gettext_noop("%(actor)s is waiting for your answer; reply to carry on."),
+    Kind.SLA_WARNING: gettext_noop("The %(target)s of this service order is due at %(due)s."),
+    Kind.SLA_BREACHED: gettext_noop(
+        "The %(target)s of this service order was due at %(due)s and is late."
+    ),
 }
+# The SLA clocks, as the warning and breach lines name them.
+SLA_TARGETS = {"response": gettext_noop("first response"), "resolution": gettext_noop("resolution")}
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ def _phrases(language: str) -> _Phrases:
         RECEIVED,
         KEEP_NUMBER,
         *EVENT_LINES.values(),
+        *SLA_TARGETS.values(),
         gettext_noop("Someone"),
         gettext_noop("Order"),
         gettext_noop("Status"),
@@ -210,4 +219,9 @@ def _event_line(say: _Phrases, order: Order, event: OrderEvent, *, escaped: bool
         values["assignee"] = mark(order.assignee.name if order.assignee is not None else "")
     elif event.kind == Kind.REDIRECTED:
         values["team"] = mark(order.team.name if order.team is not None else "")
+    elif event.kind in (Kind.SLA_WARNING, Kind.SLA_BREACHED):
+        target = SLA_TARGETS.get(event.data.get("target"), "")
+        values["target"] = say.words.get(target, target)
+        due = datetime.fromisoformat(event.data["due"]).astimezone(order.company.zone)
+        values["due"] = due.strftime("%Y-%m-%d %H:%M %Z")
     return say.fill(msgid, **values)

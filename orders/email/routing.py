@@ -28,7 +28,7 @@ from orders.services import order_reopen_in_memory
 
 SUBJECT_TOKEN_RE = re.compile(r"\[#(\d{1,18})\]")
 PARTICIPANT_ROLES = {Membership.Role.ADMIN, Membership.Role.AGENT}
-OPEN_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS)
+OPEN_STATUSES = (Order.Status.OPEN, Order.Status.IN_PROGRESS, Order.Status.WAITING)
 DUPLICATE = "duplicate"
 Status = InboundEmail.Status
 

@@ -27,7 +27,8 @@ from orders.email.outbound import Outgoing, Threads, outgoing_write, threads_rea
 from orders.email.parsing import ParsedEmail, UnreadableEmail, parse_mime
 from orders.email.routing import DUPLICATE, Decision, Incoming
 from orders.models import InboundAttachment, InboundEmail, Message, Order, OrderEvent
-from orders.services import transition_refusal
+from orders.services import order_resume, transition_refusal
+from sla import services as sla_services
 
 logger = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -223,8 +224,31 @@ def inbound_batch_write(*, decisions: list[Decision]) -> None:
             logger.warning("Parked inbound e-mail %s: %s", decision.inbound.pk, decision.reason)
         elif decision.parsed.attachments and decision.order is not None:
             _store_attachments(decision.inbound, decision.parsed)
-    _announce(_events_write(acting), outgoing)
+    written = _events_write(acting)
+    _clocks_follow(acting)
+    _announce(written, outgoing)
     outgoing_write(outgoing)
+
+
+def _clocks_follow(acting: list[Decision]) -> None:
+    """What the API's services do to SLA clocks and waiting orders, for e-mail, in a few
+    statements per batch: new orders start their clocks, a reopen restarts resolution, a
+    support reply is the first response, and the requester's answer takes a waiting order
+    back to in progress. Auto-replies answer nothing."""
+    created = [d.order for d in acting if d.status == Status.CREATED_ORDER]
+    joined = [d for d in acting if d.status == Status.JOINED_ORDER]
+    sla_services.order_slas_start(orders=created)
+    for decision in joined:
+        if decision.reopened:
+            sla_services.order_sla_follow(order=decision.order, previous_status=Order.Status.CLOSED)
+    answers = [d for d in joined if not d.automatic and d.sender is not None]
+    sla_services.order_slas_first_response(
+        replies=[(d.order, d.sender) for d in answers], at=timezone.now()
+    )
+    for decision in answers:
+        order = decision.order
+        if order.status == Order.Status.WAITING and decision.sender.pk == order.requester_id:
+            order_resume(order=order, actor=decision.sender)
 
 
 def _threads_before(acting: list[Decision]) -> Threads:

@@ -144,7 +144,7 @@ def test_stats(client_for, tenant, other_tenant, assignee):
     assert response.status_code == 200
     data = response.data
     assert data["total"] == 3
-    assert data["by_status"] == {"open": 1, "in_progress": 1, "closed": 1}
+    assert data["by_status"] == {"open": 1, "in_progress": 1, "waiting": 0, "closed": 1}
     assert data["by_priority"] == {"low": 0, "medium": 2, "high": 1, "urgent": 0}
     assert {row["name"]: row["count"] for row in data["by_team"]} == {tenant.team.name: 2, None: 1}
     assert data["mean_seconds_to_take"] == pytest.approx(2 * 3600, abs=5)

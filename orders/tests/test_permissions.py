@@ -55,6 +55,7 @@ def _request(action, client, order, world):
         "reopen": lambda: client.post(f"{base}/reopen"),
         "redirect": lambda: client.post(f"{base}/redirect", {"team": world["other_team"].id}),
         "priority": lambda: client.post(f"{base}/priority", {"priority": "urgent"}),
+        "wait": lambda: client.post(f"{base}/wait"),
         "reply": lambda: client.post(f"{base}/messages", {"body": "Hello"}),
         "internal note": lambda: client.post(
             f"{base}/messages", {"body": "Note", "is_internal": True}

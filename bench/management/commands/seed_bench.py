@@ -44,7 +44,7 @@ DONATIONS_PER_ONG = 20
 DONATION_STATUSES = ["approved"] * 8 + ["declined", "pending"]
 RESIDENTS_PER_HOME = 3
 
-STATUSES = [("open", 30), ("in_progress", 20), ("closed", 50)]
+STATUSES = [("open", 30), ("in_progress", 17), ("waiting", 3), ("closed", 50)]
 PRIORITIES = [("low", 25), ("medium", 40), ("high", 25), ("urgent", 10)]
 EQUIPMENT = [value for value, _label in Order.Equipment.choices]
 WORDS = (
