@@ -73,7 +73,7 @@ def _taken(company: Company, name: str, values: Iterable[str], exclude_pk=None) 
     items = Equipment.objects.filter(company=company).exclude(pk=exclude_pk)
     # Compared through the same Lower() expression as the unique index, which serves it.
     return set(
-        items.alias(normalized=Lower(name))
+        items.annotate(normalized=Lower(name))
         .filter(normalized__in=wanted)
         .values_list("normalized", flat=True)
     )
