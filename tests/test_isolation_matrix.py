@@ -52,6 +52,8 @@ NOT_OBJECT_BEARING = {
     "invitation-page": "the invitation's secret token is the only key; the page shows that "
     "invitation alone (homes/tests/test_invitation_page.py)",
     "inbound-email": "signed provider webhook, no user (orders/tests/test_email_*)",
+    "equipment-import": "multipart upload; their company in the form is a 400 "
+    "(equipment/tests/test_api_import.py)",
 }
 NOT_OBJECT_BEARING_PREFIXES = {
     "admin/": "Django admin: staff only, session login (tests/test_admin.py)",
@@ -70,6 +72,7 @@ ID_FILTERS: dict[str, Callable[[World], int]] = {
     "creditor": lambda w: w.theirs.admin.pk,
     "responsible": lambda w: w.theirs.resident.pk,
     "routine": lambda w: w.theirs.routine.pk,
+    "equipment_item": lambda w: w.theirs.extra["equipment"].pk,
 }
 # Filters that take no id (text, dates, choices, flags): searched with the secret word or
 # set to show inactive rows, which must still be only the caller's.
@@ -103,6 +106,9 @@ PLAIN_FILTERS = {
     "since": None,
     "until": None,
     "ordering": None,
+    "kind": None,
+    "site": SECRET,
+    "has_open_orders": "false",
 }
 
 
@@ -358,6 +364,52 @@ PROBES = [
     probe("order-release", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/release", HIDDEN),
     probe("order-reopen", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/reopen", HIDDEN),
     probe("order-take", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/take", HIDDEN),
+    # --- equipment -------------------------------------------------------------------------
+    probe(
+        "equipment-list",
+        "post",
+        lambda w: f"{V}/equipment",
+        REFUSED,
+        lambda w: {"company": w.theirs.company.pk, "kind": "printer"},
+        what=T,
+    ),
+    *(
+        probe(
+            f"equipment-{name}",
+            method,
+            lambda w, s=suffix: f"{V}/equipment/{w.theirs.extra['equipment'].pk}{s}",
+            HIDDEN,
+            body,
+        )
+        for name, method, suffix, body in (
+            ("detail", "get", "", None),
+            ("detail", "patch", "", lambda w: {"room": "Taken over"}),
+            ("detail", "delete", "", None),
+            ("status", "post", "/status", lambda w: {"status": "retired"}),
+            ("orders", "get", "/orders", None),
+        )
+    ),
+    probe(
+        "order-list",
+        "post",
+        lambda w: f"{V}/orders",
+        REFUSED,
+        lambda w: {
+            "company": w.ours.company.pk,
+            "equipment_item": w.theirs.extra["equipment"].pk,
+            "equipment": "printer",
+            "title": "In",
+        },
+        what="our company, their equipment in the body",
+    ),
+    probe(
+        "order-detail",
+        "patch",
+        lambda w: f"{V}/orders/{w.ours.order.pk}",
+        REFUSED,
+        lambda w: {"equipment_item": w.theirs.extra["equipment"].pk},
+        what=T,
+    ),
     # --- NGOs ------------------------------------------------------------------------------
     probe("ong-detail", "get", lambda w: f"{V}/ongs/{w.theirs.ong.pk}", PUBLIC, what="public"),
     probe("ong-detail", "get", lambda w: f"{V}/ongs/{w.theirs.hidden_ong.pk}", HIDDEN),
@@ -719,6 +771,7 @@ COLLECTIONS = {
     "home-list": f"{V}/homes",
     "bill-list": f"{V}/bills",
     "task-list": f"{V}/tasks",
+    "equipment-list": f"{V}/equipment",
 }
 BASE_QUERY = {"order-report": {"format": "csv"}}
 # Lists under one of our objects: read with the same filters set to their ids. Whoever of
