@@ -145,8 +145,9 @@ def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
     roles = order_roles(actor, order)
     if not roles & SUPPORT_ROLES and order.status != Status.OPEN:
         raise Forbidden(_("The order can no longer be edited by its requester."))
-    if data.get("equipment_item") is not None:
-        equipment_check_for_order(company=order.company, item=data["equipment_item"])
+    item = data.get("equipment_item")
+    if item is not None and item.pk != order.equipment_item_id:  # kept as it is: no check
+        equipment_check_for_order(company=order.company, item=item)
     # Ids, not objects, for a foreign key: the event's data is JSON.
     before = {key: _audited(order, key) for key in EDITABLE_FIELDS}
     order, changed = model_update(instance=order, data=data, fields=EDITABLE_FIELDS)

@@ -145,3 +145,16 @@ def test_the_order_list_keeps_its_query_budget_with_items(
         response = client.get(ORDERS, {"page_size": 100})
 
     assert response.json()["count"] == 20
+
+
+def test_an_order_keeps_its_item_once_retired(client_for, tenant, item):
+    order = OrderFactory(company=tenant.company, requester=tenant.requester, equipment_item=item)
+    Equipment.objects.filter(pk=item.pk).update(status=Equipment.Status.RETIRED)
+
+    response = client_for(tenant.requester).patch(
+        f"{ORDERS}/{order.pk}", {"equipment_item": item.pk, "title": "Still jams"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["equipment_item"]["status"] == "retired"
+    assert response.json()["title"] == "Still jams"
