@@ -3,7 +3,8 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from companies.selectors import company_ids_where
+from companies.models import Company
+from companies.selectors import STAFF_ROLES, company_ids_where
 from core.exceptions import NotFound
 from equipment.models import Equipment
 from orders.models import Order
@@ -38,6 +39,12 @@ def equipment_get_visible_to(user: User, pk: int) -> Equipment:
         return equipment_list_visible_to(user).get(pk=pk)
     except (Equipment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+
+
+def companies_managed_by(user: User) -> QuerySet[Company]:
+    """The companies whose equipment the user manages as an admin or agent (an import goes
+    to the only one when the file names none)."""
+    return Company.objects.filter(pk__in=company_ids_where(user, STAFF_ROLES)).order_by("id")
 
 
 def equipment_order_list_for(user: User, item: Equipment) -> QuerySet[Order]:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from companies.api.permissions import CompanyRolePermission
 from companies.models import Membership
-from companies.selectors import STAFF_ROLES, company_ids_where, company_list_visible_to
+from companies.selectors import company_list_visible_to
 from core.exceptions import FieldError
 from core.filters import FilterBackend
 from equipment import selectors, services
@@ -168,10 +168,7 @@ class EquipmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response({"created": created}, status=status.HTTP_201_CREATED)
 
     def _only_managed_company(self):
-        companies = company_list_visible_to(self.request.user).filter(
-            pk__in=company_ids_where(self.request.user, STAFF_ROLES)
-        )
-        found = list(companies[:2])
+        found = list(selectors.companies_managed_by(self.request.user)[:2])
         if len(found) != 1:
             raise FieldError("company", _("Choose the company to import into."))
         return found[0]
