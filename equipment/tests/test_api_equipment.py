@@ -416,3 +416,12 @@ def test_an_agent_of_two_companies_manages_both(client_for, tenant, other_tenant
     response = client_for(tenant.agent).patch(f"{URL}/{theirs.pk}", {"room": "12"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", [{"status": "broken"}, {}, {"status": "retired", "room": "1"}])
+def test_a_bad_status_body_is_a_400_and_changes_nothing(client_for, tenant, item, body):
+    response = client_for(tenant.agent).post(f"{URL}/{item.pk}/status", body)
+
+    item.refresh_from_db()
+    assert response.status_code == 400
+    assert item.status == Equipment.Status.IN_USE
