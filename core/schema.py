@@ -838,6 +838,7 @@ _ORDER = {
     "site_address": "Rua das Flores 100, 2nd floor",
     "solution": "",
     "previous_order": None,
+    "equipment_item": None,
 }
 _TAKEN = {
     **_ORDER,

@@ -22,6 +22,7 @@ TAGS = [
     "companies",
     "orders",
     "inbound e-mail",
+    "equipment",
     "ongs",
     "events",
     "payments",
