@@ -257,6 +257,7 @@ SPECTACULAR_SETTINGS = {
             "name": "sla",
             "description": "Service levels: business hours, holidays and targets per priority.",
         },
+        {"name": "equipment", "description": "A company's equipment, its orders, CSV import."},
         {"name": "ongs", "description": "NGOs, their events, participants and withdrawals."},
         {"name": "events", "description": "NGO events, and registering for them."},
         {"name": "payments", "description": "Your cards and donations; an NGO's donations."},
@@ -283,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "companies.models.Membership.Role",
         "HomeMemberRoleEnum": "homes.models.HomeMember.Role",
         "SlaClockStateEnum": "orders.api.serializers.SLA_CLOCK_STATES",
+        "EquipmentEnum": "orders.models.Order.Equipment",  # an order's and an item's kind
+        "EquipmentStatusEnum": "equipment.models.Equipment.Status",
     },
 }
 
@@ -441,3 +444,8 @@ CELERY_BEAT_SCHEDULE["orders-inbound-signatures-purge"] = {
     "task": "orders.tasks.inbound_signatures_purge",
     "schedule": 3600.0,
 }
+
+# --- equipment: CSV import ---
+# Largest import file, in bytes, and most data rows in one file.
+EQUIPMENT_IMPORT_MAX_BYTES = env.int("EQUIPMENT_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+EQUIPMENT_IMPORT_MAX_ROWS = env.int("EQUIPMENT_IMPORT_MAX_ROWS", default=5000)

@@ -119,6 +119,10 @@ RAISES: dict[str, set[str]] = {
     "orders_stats": {"400"},  # the list filters apply, though the schema shows none
     "orders_create": {"403"},  # company awaiting activation; priority by a requester
     "orders_messages_create": {"403"},  # internal notes are for agents and admins
+    "equipment_create": {"403"},  # a requester of the company
+    "equipment_import": {"403", "409"},  # a requester; a row stored meanwhile by another request
+    "equipment_status": {"409"},  # retiring an item with open orders
+    "equipment_destroy": {"409"},  # orders point at it
     **{
         f"orders_{transition}": {"409"}
         for transition in ("take", "assign", "release", "close", "reopen", "redirect", "priority")
@@ -842,6 +846,7 @@ _ORDER = {
         "resolution": "pending",
         "paused": False,
     },
+    "equipment_item": None,
 }
 _TAKEN = {
     **_ORDER,
@@ -977,6 +982,26 @@ EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
             "A reply joined its order": {
                 "results": [{"status": "joined", "inbound": 901, "order": 42, "reason": ""}]
             },
+        },
+    },
+    "equipment_import": {
+        "400": {
+            "Two bad rows, nothing stored": _error(
+                "Nothing was imported: fix the rows listed and send the file again.",
+                "invalid_rows",
+                rows=[
+                    {"row": 3, "errors": {"kind": ['"scanner" is not a valid choice.']}},
+                    {"row": 7, "errors": {"serial_number": ["The same value is on row 2."]}},
+                ],
+            )
+        },
+    },
+    "equipment_status": {
+        "409": {
+            "It still has open orders": _error(
+                "Close the orders of this equipment before retiring it.",
+                "equipment_has_open_orders",
+            )
         },
     },
     "ongs_donations_create": {

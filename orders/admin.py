@@ -47,7 +47,14 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "priority", "equipment", "channel", "company", "created_at"]
     search_fields = ["title", "description", "requester__email", "assignee__email"]
     list_select_related = ["company", "team", "assignee"]
-    autocomplete_fields = ["company", "requester", "team", "assignee", "previous_order"]
+    autocomplete_fields = [
+        "company",
+        "requester",
+        "team",
+        "assignee",
+        "previous_order",
+        "equipment_item",
+    ]
     readonly_fields = ["status", "assignee", "taken_at", "closed_at", "created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [MessageInline, OrderEventInline]

@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.models import User
 from companies.models import Company, Team
 from core.demo import DemoLogin
+from equipment.demo import link_demo_orders
 from orders.models import Message, Order, OrderEvent
 from orders.services import event_changes
 
@@ -15,6 +16,12 @@ def create_demo_data() -> list[DemoLogin]:
     softclient = Company.objects.get(cnpj="11222333000181")
     if Order.objects.filter(company=softclient).exists():
         return []
+    _create_orders(softclient)
+    link_demo_orders()  # the equipment each order is about (equipment/demo.py)
+    return []
+
+
+def _create_orders(softclient: Company) -> None:
     ajudae = Company.objects.get(cnpj="12ABC34501DE35")
     requester = User.objects.get(email="user@softclient.demo")
     tech = User.objects.get(email="tech@softclient.demo")
@@ -116,4 +123,3 @@ def create_demo_data() -> list[DemoLogin]:
                     status=(Status.IN_PROGRESS, Status.CLOSED), solution=("", order.solution)
                 ),
             )
-    return []

@@ -65,6 +65,17 @@ class Order(TimeStampedModel):
     equipment = models.CharField(
         _("equipment"), max_length=10, choices=Equipment.choices, default=Equipment.OTHER
     )
+    # The piece of the company's equipment the order is about, when known; the index
+    # below leads with it.
+    equipment_item = models.ForeignKey(
+        "equipment.Equipment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
+        verbose_name=_("equipment item"),
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     site_address = models.CharField(_("site address"), max_length=300, blank=True)
@@ -126,6 +137,11 @@ class Order(TimeStampedModel):
                 name="order_requester_created_idx",
             ),
             models.Index(fields=["created_at", "id"], name="order_created_id_idx"),
+            # An item's history and whether it has open orders (equipment lists).
+            models.Index(
+                fields=["equipment_item", "status", "created_at"],
+                name="order_equipment_status_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

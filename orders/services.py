@@ -14,6 +14,8 @@ from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
 from core.exceptions import Conflict, FieldError, Forbidden
 from core.services import model_update
+from equipment.models import Equipment
+from equipment.services import equipment_check_for_order
 from orders import notifications
 from orders.models import Message, Order, OrderEvent
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
@@ -21,7 +23,7 @@ from sla import services as sla_services
 
 Status = Order.Status
 Kind = OrderEvent.Kind
-EDITABLE_FIELDS = ("title", "description", "equipment", "site_address")
+EDITABLE_FIELDS = ("title", "description", "equipment", "site_address", "equipment_item")
 
 
 class InvalidTransition(Conflict):
@@ -102,9 +104,11 @@ def order_create(
     team: Team | None = None,
     priority: str | None = None,
     channel: str = Order.Channel.API,
+    equipment_item: Equipment | None = None,
 ) -> Order:
     """Open an order for the requester in one of their companies. Only the company's
-    agents and admins may set a priority when opening; the team must be the company's.
+    agents and admins may set a priority when opening; the team and the equipment item
+    must be the company's (the item not retired).
     Orders that arrive by e-mail are written by `orders.email.services`."""
     company_require_active(company)
     role = (
@@ -117,10 +121,13 @@ def order_create(
     if priority and role not in STAFF_ROLES and not requester.is_staff:
         raise Forbidden(_("Only agents and admins set the priority."), code="priority_forbidden")
     _check_team(company, team)
+    if equipment_item is not None:
+        equipment_item = equipment_check_for_order(company=company, item=equipment_item)
     order = Order.objects.create(
         company=company,
         requester=requester,
         team=team,
+        equipment_item=equipment_item,
         title=title,
         description=description,
         equipment=equipment,
@@ -141,16 +148,24 @@ def order_update(*, order: Order, actor: User, data: dict[str, Any]) -> Order:
     roles = order_roles(actor, order)
     if not roles & SUPPORT_ROLES and order.status != Status.OPEN:
         raise Forbidden(_("The order can no longer be edited by its requester."))
-    before = {key: getattr(order, key) for key in EDITABLE_FIELDS}
+    item = data.get("equipment_item")
+    if item is not None and item.pk != order.equipment_item_id:  # kept as it is: no check
+        equipment_check_for_order(company=order.company, item=item)
+    # Ids, not objects, for a foreign key: the event's data is JSON.
+    before = {key: _audited(order, key) for key in EDITABLE_FIELDS}
     order, changed = model_update(instance=order, data=data, fields=EDITABLE_FIELDS)
     if changed:
         OrderEvent.objects.create(
             order=order,
             actor=actor,
             kind=Kind.UPDATED,
-            data=event_changes(**{key: (before[key], getattr(order, key)) for key in changed}),
+            data=event_changes(**{key: (before[key], _audited(order, key)) for key in changed}),
         )
     return order
+
+
+def _audited(order: Order, key: str) -> Any:
+    return getattr(order, Order._meta.get_field(key).attname)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 MUTIRAO_APPS = {"core", "accounts", "companies", "orders", "ongs", "events", "payments", "homes"}
+MUTIRAO_APPS |= {"equipment"}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in MUTIRAO_APPS),
     key=lambda model: model._meta.label,

@@ -234,6 +234,7 @@ LISTS = [
     "/api/v1/donations",
     "/api/v1/payment-methods",
     "/api/v1/orders",
+    "/api/v1/equipment",
 ]
 
 

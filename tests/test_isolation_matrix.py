@@ -54,6 +54,8 @@ NOT_OBJECT_BEARING = {
     "invitation-page": "the invitation's secret token is the only key; the page shows that "
     "invitation alone (homes/tests/test_invitation_page.py)",
     "inbound-email": "signed provider webhook, no user (orders/tests/test_email_*)",
+    "equipment-import": "multipart upload; their company in the form is a 400 "
+    "(equipment/tests/test_api_import.py)",
 }
 NOT_OBJECT_BEARING_PREFIXES = {
     "admin/": "Django admin: staff only, session login (tests/test_admin.py)",
@@ -74,6 +76,7 @@ ID_FILTERS: dict[str, Callable[[World], int]] = {
     "routine": lambda w: w.theirs.routine.pk,
     "technician": lambda w: w.theirs.agent.pk,
     "order": lambda w: w.theirs.order.pk,
+    "equipment_item": lambda w: w.theirs.extra["equipment"].pk,
 }
 # Filters that take no id (text, dates, choices, flags): searched with the secret word or
 # set to show inactive rows, which must still be only the caller's.
@@ -109,6 +112,9 @@ PLAIN_FILTERS = {
     "ordering": None,
     "date_from": None,
     "date_to": None,
+    "kind": None,
+    "site": SECRET,
+    "has_open_orders": "false",
 }
 
 
@@ -421,6 +427,52 @@ PROBES = [
     probe("order-release", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/release", HIDDEN),
     probe("order-reopen", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/reopen", HIDDEN),
     probe("order-take", "post", lambda w: f"{V}/orders/{w.theirs.order.pk}/take", HIDDEN),
+    # --- equipment -------------------------------------------------------------------------
+    probe(
+        "equipment-list",
+        "post",
+        lambda w: f"{V}/equipment",
+        REFUSED,
+        lambda w: {"company": w.theirs.company.pk, "kind": "printer"},
+        what=T,
+    ),
+    *(
+        probe(
+            f"equipment-{name}",
+            method,
+            lambda w, s=suffix: f"{V}/equipment/{w.theirs.extra['equipment'].pk}{s}",
+            HIDDEN,
+            body,
+        )
+        for name, method, suffix, body in (
+            ("detail", "get", "", None),
+            ("detail", "patch", "", lambda w: {"room": "Taken over"}),
+            ("detail", "delete", "", None),
+            ("status", "post", "/status", lambda w: {"status": "retired"}),
+            ("orders", "get", "/orders", None),
+        )
+    ),
+    probe(
+        "order-list",
+        "post",
+        lambda w: f"{V}/orders",
+        REFUSED,
+        lambda w: {
+            "company": w.ours.company.pk,
+            "equipment_item": w.theirs.extra["equipment"].pk,
+            "equipment": "printer",
+            "title": "In",
+        },
+        what="our company, their equipment in the body",
+    ),
+    probe(
+        "order-detail",
+        "patch",
+        lambda w: f"{V}/orders/{w.ours.order.pk}",
+        REFUSED,
+        lambda w: {"equipment_item": w.theirs.extra["equipment"].pk},
+        what=T,
+    ),
     # --- NGOs ------------------------------------------------------------------------------
     probe("ong-detail", "get", lambda w: f"{V}/ongs/{w.theirs.ong.pk}", PUBLIC, what="public"),
     probe("ong-detail", "get", lambda w: f"{V}/ongs/{w.theirs.hidden_ong.pk}", HIDDEN),
@@ -846,6 +898,7 @@ COLLECTIONS = {
     "bill-list": f"{V}/bills",
     "task-list": f"{V}/tasks",
     "visit-list": f"{V}/visits",
+    "equipment-list": f"{V}/equipment",
 }
 BASE_QUERY = {"order-report": {"format": "csv"}}
 # Lists under one of our objects: read with the same filters set to their ids. Whoever of

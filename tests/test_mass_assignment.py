@@ -143,12 +143,15 @@ TAKEN_BY_DESIGN = {
         "points": "admins only",
     },
     ("bill-detail", "patch"): {"amount": "the creditor or an admin corrects it"},
+    ("equipment-list", "post"): {"company": "one of the caller's companies (validated)"},
+    ("equipment-status", "post"): {"status": "the item's condition, the action's one field"},
 }
 
 NOT_WRITABLE_BY_USERS = {
     "inbound-email": "signed provider webhook; what it stores comes from the e-mail",
     "home-photo": "a multipart upload whose one field is the file (homes/tests/test_api_homes.py)",
     "user-me-photo": "a multipart upload whose one field is the file (accounts/tests)",
+    "equipment-import": "a multipart upload: a file and a company (equipment/tests)",
     "invitation-page": "an HTML form (CSRF) taking a password and a name, nothing stored from "
     "anything else (homes/tests/test_invitation_page.py)",
 }
@@ -640,6 +643,28 @@ WRITES = [
         lambda w: f"{V}/orders/{w.ours.order.pk}/time-entries",
         lambda w: {"minutes": 10},
     ),
+    # equipment
+    Write(
+        "equipment-list",
+        "post",
+        lambda w: w.ours.agent,
+        lambda w: f"{V}/equipment",
+        lambda w: {"company": w.ours.company.pk, "kind": "ups", "serial_number": "UPS-1"},
+    ),
+    Write(
+        "equipment-detail",
+        "patch",
+        lambda w: w.ours.agent,
+        lambda w: f"{V}/equipment/{w.ours.extra['equipment'].pk}",
+        lambda w: {"room": "301"},
+    ),
+    Write(
+        "equipment-status",
+        "post",
+        lambda w: w.ours.agent,
+        lambda w: f"{V}/equipment/{w.ours.extra['equipment'].pk}/status",
+        lambda w: {"status": "in_repair"},
+    ),
 ]
 
 
@@ -803,6 +828,7 @@ GROUPS = {
     "homes": ("home-", "rule-", "routine-", "task-", "bill-"),
     "visits": ("visit-",),
     "service levels": ("sla-",),
+    "equipment": ("equipment-",),
 }
 
 

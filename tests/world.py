@@ -26,6 +26,7 @@ from accounts.tokens import token_pair_for
 from companies.models import Company, Membership, Team
 from companies.tests.factories import CompanyFactory, MembershipFactory, TeamFactory
 from core.models import OutboundEmail
+from equipment.tests.factories import EquipmentFactory
 from events.models import Event
 from events.tests.factories import EventFactory, RegistrationFactory
 from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
@@ -63,6 +64,7 @@ STATE_APPS = (
     "core",
     "token_blacklist",
     "sla",
+    "equipment",
 )
 
 
@@ -142,7 +144,9 @@ def _side(tag: str, secret: str) -> Side:
     MembershipFactory(company=company, user=agent, role=Membership.Role.AGENT)
     MembershipFactory(company=company, user=requester, role=Membership.Role.REQUESTER)
     team = TeamFactory(company=company, name=f"Team {tag} {secret}", lead=agent, agents=[agent])
+    item = EquipmentFactory(company=company, notes=f"Equipment {tag} {secret}")
     order = OrderFactory(
+        equipment_item=item,
         company=company,
         requester=requester,
         team=team,
@@ -227,6 +231,7 @@ def _side(tag: str, secret: str) -> Side:
             **_field_service(order, agent, secret),
             "holiday": holiday,
             "sla_target": sla_target,
+            "equipment": item,
         },
     )
 

@@ -23,6 +23,7 @@ TAGS = [
     "orders",
     "inbound e-mail",
     "sla",
+    "equipment",
     "ongs",
     "events",
     "payments",

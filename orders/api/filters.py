@@ -31,6 +31,7 @@ class OrderFilter(FilterSet):
     assignee = IdFilter(field_name="assignee_id")
     requester = IdFilter(field_name="requester_id")
     company = IdFilter(field_name="company_id")
+    equipment_item = IdFilter(field_name="equipment_item_id")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     ordering = OrderOrdering(

@@ -11,6 +11,8 @@ from companies.models import Company, Team
 from core.fields import StrictBooleanField
 from core.rows import iso
 from core.serializers import InputSerializer
+from equipment.api.serializers import EquipmentSummarySerializer
+from equipment.models import Equipment
 from fieldservice.expressions import time_spent_minutes
 from fieldservice.selectors import order_time_spent
 from orders.models import InboundAttachment, Message, Order, OrderEvent
@@ -202,6 +204,8 @@ class OrderListSerializer(_OrderBaseSerializer):
 
 
 class OrderSerializer(_OrderBaseSerializer):
+    equipment_item = EquipmentSummarySerializer(read_only=True, allow_null=True)
+
     class Meta(_OrderBaseSerializer.Meta):
         fields = [
             *_OrderBaseSerializer.Meta.fields,
@@ -209,6 +213,7 @@ class OrderSerializer(_OrderBaseSerializer):
             "site_address",
             "solution",
             "previous_order",
+            "equipment_item",
         ]
         read_only_fields = fields
 
@@ -244,14 +249,21 @@ class OrderCreateSerializer(InputSerializer):
         required=False,
         help_text="Agents and admins only; defaults to medium.",
     )
+    equipment_item = serializers.PrimaryKeyRelatedField(
+        queryset=Equipment.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="An item of the order's company's equipment (not retired).",
+    )
 
-    def __init__(self, *args, companies=None, teams=None, **kwargs):
+    def __init__(self, *args, companies=None, teams=None, equipment_items=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only what the requester can see is accepted; any other id "does not exist".
         self.fields["company"].queryset = (
             companies if companies is not None else Company.objects.none()
         )
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["equipment_item"].queryset = _items(equipment_items)
 
 
 class OrderUpdateSerializer(InputSerializer):
@@ -264,6 +276,22 @@ class OrderUpdateSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     site_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    equipment_item = serializers.PrimaryKeyRelatedField(
+        queryset=Equipment.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="An item of the order's company's equipment (not retired); null: none.",
+    )
+
+    def __init__(self, *args, equipment_items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["equipment_item"].queryset = _items(equipment_items)
+
+
+def _items(equipment_items):
+    """The equipment an order's body may name: what the caller sees (else "does not
+    exist"); the service then holds it to the order's company."""
+    return equipment_items if equipment_items is not None else Equipment.objects.none()
 
 
 class AssignSerializer(InputSerializer):

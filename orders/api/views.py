@@ -21,6 +21,7 @@ from core.exceptions import FieldError, NotFound
 from core.filters import FilterBackend
 from core.pagination import BoundedCountPagination
 from core.serializers import refuse_body
+from equipment.selectors import equipment_list_visible_to
 from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
@@ -134,6 +135,7 @@ class OrderViewSet(
             data=request.data,
             companies=company_list_visible_to(user),
             teams=team_list_visible_to(user),
+            equipment_items=equipment_list_visible_to(user),
         )
         payload.is_valid(raise_exception=True)
         order = services.order_create(requester=user, **payload.validated_data)
@@ -142,7 +144,11 @@ class OrderViewSet(
     @extend_schema(request=serializers.OrderUpdateSerializer, responses=serializers.OrderSerializer)
     def partial_update(self, request, pk=None):
         order = self.get_object()
-        payload = serializers.OrderUpdateSerializer(data=request.data, partial=True)
+        payload = serializers.OrderUpdateSerializer(
+            data=request.data,
+            partial=True,
+            equipment_items=equipment_list_visible_to(request.user),
+        )
         payload.is_valid(raise_exception=True)
         return self._done(
             services.order_update(order=order, actor=request.user, data=payload.validated_data)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("companies", "0002_company_time_zone"),
-        ("orders", "0006_message_subject"),
+        ("orders", "0007_equipment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
