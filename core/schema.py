@@ -119,6 +119,8 @@ RAISES: dict[str, set[str]] = {
     "orders_stats": {"400"},  # the list filters apply, though the schema shows none
     "orders_create": {"403"},  # company awaiting activation; priority by a requester
     "orders_messages_create": {"403"},  # internal notes are for agents and admins
+    "orders_attachments_create": {"403"},  # another's message; company awaiting activation
+    "orders_attachments_destroy": {"403"},  # neither its sender nor an admin
     **{
         f"orders_{transition}": {"409"}
         for transition in ("take", "assign", "release", "close", "reopen", "redirect", "priority")

@@ -284,7 +284,13 @@ def test_attachments_are_stored_and_too_large_ones_recorded_as_skipped(
         False,
     )
     assert png.file.read() == b"\x89PNG" + b"\x00" * 100
-    assert "/" not in text.file.name.split("email-attachments/")[1].split("/", 2)[-1]
+    folder, order, _random, name = text.file.name.split("/")
+    assert (folder, order, name, text.filename) == (
+        "attachments",
+        str(result["order"]),
+        "passwd",
+        "passwd",
+    )
     assert (pdf.size, pdf.is_skipped, pdf.skip_reason, pdf.file.name) == (
         5004,
         True,
