@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from accounts.models import User
 from companies.models import Company
 from orders.models import Attachment, Message
 from orders.tests.factories import MessageFactory
@@ -518,3 +520,20 @@ def test_the_admin_download_is_for_staff_only(client, client_for, tenant, order)
     response = client.get(f"/admin/orders/attachment/{created.json()['id']}/download/")
 
     assert response.status_code == 302  # to the admin's login page
+
+
+def test_the_demo_printer_order_has_its_photo(client_for, media):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    (photo,) = Attachment.objects.all()
+    technician = User.objects.get(email="tech@softclient.demo")
+
+    download = client_for(technician).get(
+        f"/api/v1/orders/{photo.order_id}/attachments/{photo.pk}/download"
+    )
+
+    assert (photo.order.title, photo.filename) == (
+        "Impressora do 2º andar não imprime",
+        "painel-da-impressora.jpg",
+    )
+    assert Image.open(io.BytesIO(downloaded(download))).format == "JPEG"
