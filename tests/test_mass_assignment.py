@@ -149,6 +149,8 @@ NOT_WRITABLE_BY_USERS = {
     "inbound-email": "signed provider webhook; what it stores comes from the e-mail",
     "home-photo": "a multipart upload whose one field is the file (homes/tests/test_api_homes.py)",
     "user-me-photo": "a multipart upload whose one field is the file (accounts/tests)",
+    "order-attachments": "a multipart upload of `file` and `message`; `source`, `uploaded_by` "
+    "and any other field are 400 (orders/tests/test_api_attachment_uploads.py)",
     "invitation-page": "an HTML form (CSRF) taking a password and a name, nothing stored from "
     "anything else (homes/tests/test_invitation_page.py)",
 }

@@ -300,8 +300,12 @@ def test_attaching_to_someone_elses_message_is_403(client_for, tenant, order, me
     assert stored_files(media) == []
 
 
-def test_a_message_of_another_order_does_not_exist_here(client_for, tenant, order):
-    elsewhere = MessageFactory(author=tenant.requester)
+@pytest.mark.parametrize("where", ["another order", "another company"])
+def test_a_message_of_another_order_does_not_exist_here(
+    client_for, tenant, other_tenant, order, where
+):
+    company = tenant.company if where == "another order" else other_tenant.company
+    elsewhere = MessageFactory(order__company=company, author=tenant.requester)
 
     response = post_file(
         client_for(tenant.requester), order, upload("a.png", image_bytes()), message=elsewhere.pk
