@@ -541,3 +541,18 @@ def test_the_demo_printer_order_has_its_photo(client_for, media):
         "painel-da-impressora.jpg",
     )
     assert Image.open(io.BytesIO(downloaded(download))).format == "JPEG"
+
+
+def test_refusals_are_translated(client_for, tenant, order):
+    response = client_for(tenant.requester).post(
+        f"/api/v1/orders/{order.pk}/attachments",
+        {"file": upload("setup.exe", b"MZ", "application/x-msdownload")},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="pt-BR",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Arquivos do tipo application/x-msdownload não podem ser anexados.",
+        "code": "attachment_type_not_allowed",
+    }
