@@ -19,6 +19,7 @@ from PIL import Image
 from core.exceptions import DomainError, NotFound
 
 NAME_MAX_LENGTH = 150  # the stored path adds the order and a random folder to it
+STORAGE_NAME_MAX_BYTES = 180  # a file system's limit is 255; the storage may add a suffix
 SNIFF_BYTES = 64 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Types clients send for the same thing; stored under the usual name.
@@ -141,11 +142,17 @@ def clean_filename(name: str) -> str:
 
 
 def storage_name(filename: str) -> str:
-    """The name the storage gets: `clean_filename` with only letters, digits, `-_.`."""
+    """The name the storage gets: `clean_filename` with only letters, digits, `-_.`, short
+    enough in bytes for any file system (255 bytes a name) and object store."""
     try:
-        return get_valid_filename(filename)
+        name = get_valid_filename(filename)
     except SuspiciousFileOperation:  # nothing left of the name (all punctuation)
         return "attachment"
+    path = PurePosixPath(name)
+    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
+    while len(f"{stem}{suffix}".encode()) > STORAGE_NAME_MAX_BYTES:
+        stem = stem[:-1]
+    return f"{stem}{suffix}" if stem else f"attachment{suffix}"
 
 
 def attachment_type(*, filename: str, declared_type: str, allowed: list[str]) -> str:

@@ -286,9 +286,7 @@ class OrderViewSet(
 
     @extend_schema(
         request={"multipart/form-data": serializers.AttachmentUploadSerializer},
-        responses={
-            201: serializers.AttachmentSerializer,
-        },
+        responses={201: serializers.AttachmentSerializer},
         examples=ATTACHMENT_EXAMPLES,
         description=(
             "Upload one file (multipart/form-data: `file`, and `message` to attach it to "

@@ -171,6 +171,17 @@ def test_a_name_with_folders_and_unicode_is_cleaned_and_downloaded_under_it(
     )
 
 
+def test_a_very_long_name_in_any_script_is_shortened_and_kept(client_for, tenant, order, media):
+    response = post_file(
+        client_for(tenant.requester), order, upload("文" * 300 + ".png", image_bytes())
+    )
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "文" * 146 + ".png"
+    (stored,) = stored_files(media)
+    assert stored.name == "文" * 58 + ".png"
+
+
 def test_uploads_and_emailed_files_are_listed_together(
     api_client, client_for, tenant, order, inbound_secret
 ):
