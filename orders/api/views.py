@@ -344,7 +344,8 @@ class OrderViewSet(
     @extend_schema(
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, as an attachment."
+                OpenApiTypes.BINARY,
+                description="The file, as an attachment; its type is the row's `content_type`.",
             )
         },
         description="Download one file; 404 for an order you cannot see, a file of an "

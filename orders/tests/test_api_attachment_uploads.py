@@ -102,7 +102,7 @@ def test_a_requester_uploads_a_photo_and_the_technician_downloads_it(
 
     assert download.status_code == 200
     assert downloaded(download) == photo
-    assert download["Content-Type"] == "image/png"
+    assert download["Content-Type"] == "application/octet-stream"
     assert download["Content-Disposition"] == 'attachment; filename="impressora.png"'
     assert download["X-Content-Type-Options"] == "nosniff"
 

@@ -82,7 +82,7 @@ def test_people_who_see_the_order_download_the_file(client_for, tenant, emailed_
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
-    assert response["Content-Type"] == "image/png"
+    assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == 'attachment; filename="foto.png"'
 
 
