@@ -164,8 +164,8 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    """Every file of every order, uploaded or e-mailed. Staff download them here through
-    the storage (the media folder is not served); deleting one removes its stored file."""
+    """Every file of every order, uploaded or e-mailed. Staff download them here from the
+    storage, as the API streams them; deleting one removes its stored file too."""
 
     list_display = [
         "id",
