@@ -172,7 +172,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files (attachments, photos); S3 and others: docs/operations.md#file-storage.
+    "default": {
+        "BACKEND": env(
+            "FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -437,6 +442,7 @@ INBOUND_EMAIL_BATCH_MAX = env.int("INBOUND_EMAIL_BATCH_MAX", default=100)
 INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
     "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
 )
+
 # Automatic e-mails (notifications, acknowledgements) to one address per hour; more are
 # recorded as suppressed, so an auto-responder cannot keep a loop going.
 EMAIL_AUTOMATIC_MAX_PER_HOUR = env.int("EMAIL_AUTOMATIC_MAX_PER_HOUR", default=30)
@@ -449,3 +455,38 @@ CELERY_BEAT_SCHEDULE["orders-inbound-signatures-purge"] = {
 # Largest import file, in bytes, and most data rows in one file.
 EQUIPMENT_IMPORT_MAX_BYTES = env.int("EQUIPMENT_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 EQUIPMENT_IMPORT_MAX_ROWS = env.int("EQUIPMENT_IMPORT_MAX_ROWS", default=5000)
+# --- orders: attachments ---
+# Largest file uploaded to an order, in bytes (413 above it).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Types an upload may have; each also needs the extension and content of its type
+# (orders/files.py KINDS lists the ones known).
+ATTACHMENT_ALLOWED_TYPES = env.list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    default=[
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ],
+)
+# With FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage (pip install -e ".[s3]"):
+# the bucket, and for S3-compatible services their region and endpoint. Credentials come
+# from the environment boto3 reads (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the role.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_LOCATION = env("AWS_LOCATION", default="")  # a prefix for every key
+AWS_DEFAULT_ACL = None  # private objects: files are served only through the API
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_FILE_OVERWRITE = False

@@ -123,6 +123,8 @@ RAISES: dict[str, set[str]] = {
     "equipment_import": {"403", "409"},  # a requester; a row stored meanwhile by another request
     "equipment_status": {"409"},  # retiring an item with open orders
     "equipment_destroy": {"409"},  # orders point at it
+    "orders_attachments_create": {"403"},  # another's message; company awaiting activation
+    "orders_attachments_destroy": {"403"},  # neither its sender nor an admin
     **{
         f"orders_{transition}": {"409"}
         for transition in ("take", "assign", "release", "close", "reopen", "redirect", "priority")

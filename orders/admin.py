@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import DomainError
+from orders import services
+from orders.files import attachment_file_response
 from orders.models import (
-    InboundAttachment,
+    Attachment,
     InboundEmail,
     InboundSignature,
     Message,
@@ -89,10 +96,10 @@ class OrderEventAdmin(admin.ModelAdmin):
         return False
 
 
-class InboundAttachmentInline(admin.TabularInline):
-    model = InboundAttachment
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
     extra = 0
-    fields = ["filename", "content_type", "size", "file", "is_skipped", "skip_reason"]
+    fields = ["filename", "content_type", "size", "is_skipped", "skip_reason"]
     readonly_fields = fields
     can_delete = False
 
@@ -149,7 +156,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     date_hierarchy = "created_at"
-    inlines = [InboundAttachmentInline]
+    inlines = [AttachmentInline]
 
     @admin.display(description=_("raw content"))
     def raw_content(self, obj: InboundEmail) -> str:
@@ -162,16 +169,74 @@ class InboundEmailAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(InboundAttachment)
-class InboundAttachmentAdmin(admin.ModelAdmin):
-    list_display = ["id", "filename", "content_type", "size", "is_skipped", "email"]
-    list_filter = ["is_skipped", "content_type"]
-    search_fields = ["filename", "email__subject", "email__from_address"]
-    list_select_related = ["email"]
-    readonly_fields = ["email", "filename", "content_type", "size", "file", "is_skipped"]
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Every file of every order, uploaded or e-mailed. Staff download them here from the
+    storage, as the API streams them; deleting one removes its stored file too."""
+
+    list_display = [
+        "id",
+        "filename",
+        "order",
+        "source",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "created_at",
+        "download",
+    ]
+    list_filter = ["source", "is_skipped", "content_type", "created_at"]
+    search_fields = ["filename", "order__title", "uploaded_by__email", "email__from_address"]
+    list_select_related = ["order", "uploaded_by"]
+    readonly_fields = [
+        "order",
+        "message",
+        "source",
+        "email",
+        "uploaded_by",
+        "filename",
+        "content_type",
+        "size",
+        "is_skipped",
+        "skip_reason",
+        "created_at",
+        "download",
+    ]
+    exclude = ["file"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("download"))
+    def download(self, obj: Attachment) -> str:
+        if obj.is_skipped or not obj.file:
+            return "-"
+        url = reverse("admin:orders_attachment_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.download_view)
+        own = [path("<int:pk>/download/", view, name="orders_attachment_download")]
+        return own + super().get_urls()
+
+    def download_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return attachment_file_response(get_object_or_404(Attachment, pk=pk))
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        try:
+            services.attachment_delete(attachment=obj, actor=request.user)
+        except DomainError as exc:  # the company is inactive: say so, delete nothing
+            self.message_user(request, str(exc.message), level=messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for attachment in queryset.select_related("order__company"):
+            self.delete_model(request, attachment)
 
 
 @admin.register(InboundSignature)

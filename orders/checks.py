@@ -1,7 +1,8 @@
-"""`manage.py check --deploy`: the e-mail channel's doors are not left open by accident."""
+"""System checks of the orders app: the e-mail channel's doors are not left open by accident
+(`check --deploy`), and uploads can be checked as every type they are allowed."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -30,3 +31,20 @@ def provider_doors_have_credentials(app_configs, **kwargs) -> list[Warning]:
                 )
             )
     return warnings
+
+
+@register()
+def attachment_types_are_known(app_configs, **kwargs) -> list[Error]:
+    """An allowed type whose extensions and content nobody knows how to check could never
+    be uploaded: a typo in ATTACHMENT_ALLOWED_TYPES, said at start-up."""
+    from orders.files import KINDS
+
+    return [
+        Error(
+            f"ATTACHMENT_ALLOWED_TYPES names {name!r}, a type uploads cannot be checked as.",
+            hint=f"Use some of: {', '.join(sorted(KINDS))}.",
+            id="orders.E001",
+        )
+        for name in settings.ATTACHMENT_ALLOWED_TYPES
+        if name not in KINDS
+    ]

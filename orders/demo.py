@@ -1,13 +1,16 @@
+import io
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import User
 from companies.models import Company, Team
 from core.demo import DemoLogin
 from equipment.demo import link_demo_orders
 from orders.models import Message, Order, OrderEvent
-from orders.services import event_changes
+from orders.services import attachment_upload, event_changes
 
 Status, Kind = Order.Status, OrderEvent.Kind
 
@@ -123,3 +126,16 @@ def _create_orders(softclient: Company) -> None:
                     status=(Status.IN_PROGRESS, Status.CLOSED), solution=("", order.solution)
                 ),
             )
+    printer = Order.objects.get(company=softclient, title__startswith="Impressora")
+    _demo_photo(printer, requester)
+
+
+def _demo_photo(order: Order, requester: User) -> None:
+    """A photo of the printer's panel, uploaded by its requester (through the service, as
+    the API would)."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (320, 200), (225, 228, 232))
+    ImageDraw.Draw(image).text((24, 90), "ERRO 0x50 - papel preso", fill=(180, 20, 20))
+    image.save(buffer, "JPEG")
+    photo = SimpleUploadedFile("painel-da-impressora.jpg", buffer.getvalue(), "image/jpeg")
+    attachment_upload(order=order, uploader=requester, file=photo)

@@ -1,3 +1,4 @@
+import secrets
 from enum import StrEnum
 
 from django.conf import settings
@@ -324,22 +325,67 @@ class InboundEmail(TimeStampedModel):
         return f"{self.from_address}: {self.subject[:60]}"
 
 
-class InboundAttachment(models.Model):
-    """A file that came with an inbound e-mail. Too large ones are recorded, not stored."""
+def attachment_upload_to(attachment: "Attachment", filename: str) -> str:
+    """Where a file is stored: under its order, in a folder of its own with a random name,
+    so that a stored name is never guessed and two files of the same name never meet."""
+    return f"attachments/{attachment.order_id}/{secrets.token_hex(8)}/{filename}"
 
-    email = models.ForeignKey(InboundEmail, on_delete=models.CASCADE, related_name="attachments")
+
+class Attachment(models.Model):
+    """A file of an order: uploaded through the API, or come with an inbound e-mail. Either
+    way it is listed and downloaded in one place, seen by whoever sees the order, except
+    the files of an internal note, which only its company's staff see (as the note).
+    E-mailed files too large to keep are recorded, not stored."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("upload")  # sent through the API by someone on the order
+        EMAIL = "email", _("e-mail")  # came with an inbound e-mail (`email`)
+
+    # Led by `attachment_order_idx`, which serves its joins and deletes too.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="attachments", db_index=False
+    )
+    # The message the file goes with; none: the order itself (or the e-mail that opened it).
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    email = models.ForeignKey(
+        InboundEmail,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    # Who sent it: the uploader, or the e-mail's sender.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=200)
     size = models.PositiveBigIntegerField(_("size in bytes"))
-    file = models.FileField(_("file"), upload_to="email-attachments/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, blank=True, max_length=300)
     is_skipped = models.BooleanField(_("skipped"), default=False)
     skip_reason = models.CharField(_("why it was skipped"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("inbound attachment")
-        verbose_name_plural = _("inbound attachments")
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["id"]
+        indexes = [models.Index(fields=["order", "id"], name="attachment_order_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source="email", email__isnull=False)
+                | models.Q(source="upload", email__isnull=True),
+                name="attachment_email_iff_source_email",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename

@@ -9,6 +9,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -20,7 +21,7 @@ from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
 from fieldservice.models import TimeEntry
-from orders.models import InboundAttachment, Message, Order, OrderEvent, OrderRole
+from orders.models import Attachment, Message, Order, OrderEvent, OrderRole
 from sla.selectors import sla_attainment
 
 
@@ -104,29 +105,29 @@ def order_assignable_people(order: Order) -> QuerySet[User]:
 
 
 def message_list_for(user: User, order: Order) -> QuerySet[Message]:
-    """The order's messages, with the files of the e-mails they came from; internal notes
-    only for its company's staff."""
-    messages = order.messages.select_related("author", "inbound_email").prefetch_related(
-        "inbound_email__attachments"
-    )
+    """The order's messages, with their files (uploaded or e-mailed); internal notes only
+    for its company's staff."""
+    files = Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by"))
+    messages = order.messages.select_related("author", "inbound_email").prefetch_related(files)
     if not sees_internal_notes(order_roles(user, order)):
         messages = messages.filter(is_internal=False)
     return messages
 
 
-def attachment_list_for(user: User, order: Order) -> QuerySet[InboundAttachment]:
-    """The files that came by e-mail with the order or with one of its messages; those of
-    an internal note only for its company's staff (as the note itself)."""
-    attachments = InboundAttachment.objects.filter(email__order=order).select_related("email")
+def attachment_list_for(user: User, order: Order) -> QuerySet[Attachment]:
+    """Every file of the order, uploaded or e-mailed, with it or with one of its messages;
+    those of an internal note only for its company's staff (as the note itself)."""
+    attachments = order.attachments.select_related("uploaded_by")
     if not sees_internal_notes(order_roles(user, order)):
-        attachments = attachments.exclude(email__order_message__is_internal=True)
+        attachments = attachments.exclude(message__is_internal=True)
     return attachments.order_by("id")
 
 
-def attachment_get_for(user: User, order: Order, pk: int) -> InboundAttachment:
+def attachment_get_for(user: User, order: Order, pk: int) -> Attachment:
+    """One file of the order the user sees (`attachment_list_for`); any other is a 404."""
     try:
         return attachment_list_for(user, order).get(pk=pk)
-    except (InboundAttachment.DoesNotExist, ValueError, TypeError) as exc:
+    except (Attachment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 

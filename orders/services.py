@@ -4,6 +4,8 @@ announce it (through the outbox, so they leave only if the change commits)."""
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +14,12 @@ from accounts.models import User
 from companies.models import Company, Membership, Team
 from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
-from core.exceptions import Conflict, FieldError, Forbidden
+from core.exceptions import Conflict, FieldError, Forbidden, NotFound, PayloadTooLarge
 from core.services import model_update
 from equipment.models import Equipment
 from equipment.services import equipment_check_for_order
-from orders import notifications
-from orders.models import Message, Order, OrderEvent
+from orders import files, notifications
+from orders.models import Attachment, Message, Order, OrderEvent, OrderRole
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
 from sla import services as sla_services
 
@@ -170,9 +172,12 @@ def _audited(order: Order, key: str) -> Any:
 
 @transaction.atomic
 def order_delete(*, order: Order) -> None:
-    """Delete an order with its messages and timeline (company admins and staff)."""
+    """Delete an order with its messages, timeline and files (company admins and staff);
+    the stored files go once the deletion commits."""
     company_require_active(order.company)
+    stored = list(order.attachments.exclude(file="").values_list("file", flat=True))
     order.delete()
+    _files_delete_on_commit(stored)
 
 
 @transaction.atomic
@@ -435,3 +440,81 @@ def order_resume(*, order: Order, actor: User | None) -> bool:
     sla_services.order_sla_follow(order=order, previous_status=Status.WAITING)
     _record(order, actor, Kind.RESUMED, event_changes(status=(Status.WAITING, Status.IN_PROGRESS)))
     return True
+
+
+def _files_delete_on_commit(names: list[str]) -> None:
+    """Remove stored files once the rows that named them are gone for good: a rollback
+    keeps both."""
+    field = Attachment._meta.get_field("file")
+    if names:
+        transaction.on_commit(lambda: [field.storage.delete(name) for name in names])
+
+
+@transaction.atomic
+def attachment_upload(
+    *, order: Order, uploader: User, file: UploadedFile, message: Message | None = None
+) -> Attachment:
+    """Attach a file to an order, or to one of the uploader's own messages on it (then it
+    is hidden wherever the message is: an internal note's files only reach staff). The
+    file must be within ATTACHMENT_MAX_BYTES, of a type ATTACHMENT_ALLOWED_TYPES allows,
+    named and made as that type (`orders.files`); it is stored only once all of that
+    holds, and removed again if the row cannot be written, so a refusal leaves nothing."""
+    company_require_active(order.company)
+    if message is not None and (message.order_id != order.pk or message.author_id != uploader.pk):
+        raise Forbidden(_("Attach files to your own messages."), code="message_not_yours")
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if file.size > limit:
+        raise PayloadTooLarge(
+            _("The file is larger than %(limit)s bytes.") % {"limit": limit},
+            code="attachment_too_large",
+        )
+    if not file.size:
+        raise files.AttachmentRefused(_("The file is empty."), code="attachment_empty")
+    filename = files.clean_filename(file.name)
+    content_type = files.attachment_type(
+        filename=filename,
+        declared_type=file.content_type,
+        allowed=settings.ATTACHMENT_ALLOWED_TYPES,
+    )
+    files.check_content(file, content_type)
+    attachment = Attachment(
+        order=order,
+        message=message,
+        source=Attachment.Source.UPLOAD,
+        uploaded_by=uploader,
+        filename=filename,
+        content_type=content_type,
+        size=file.size,
+    )
+    attachment.file.save(files.storage_name(filename), file, save=False)
+    try:
+        attachment.save()
+        order.save(update_fields=["updated_at"])
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor: User) -> None:
+    """Delete a file: whoever sent it (uploader or e-mail sender), the company's admins and
+    staff. The row is locked, so two deletions at once delete it once; the stored file
+    goes after commit."""
+    order = attachment.order
+    company_require_active(order.company)
+    may_delete = attachment.uploaded_by_id == actor.pk or order_roles(actor, order) & {
+        OrderRole.STAFF,
+        OrderRole.ADMIN,
+    }
+    if not may_delete:
+        raise Forbidden(
+            _("Only whoever sent the file and the company's admins delete it."),
+            code="attachment_not_yours",
+        )
+    locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+    if locked is None:
+        raise NotFound()
+    stored = [locked.file.name] if locked.file else []
+    locked.delete()
+    _files_delete_on_commit(stored)

@@ -396,6 +396,41 @@ PROBES = [
         what="their file under our order",
     ),
     probe(
+        "order-attachment",
+        "delete",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/attachments/{w.theirs.attachment.pk}",
+        HIDDEN,
+    ),
+    probe(
+        "order-attachment",
+        "delete",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/attachments/{w.theirs.attachment.pk}",
+        HIDDEN,
+        what="their file under our order",
+    ),
+    probe(
+        "order-attachment-download",
+        "get",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/attachments/{w.theirs.attachment.pk}/download",
+        HIDDEN,
+    ),
+    probe(
+        "order-attachment-download",
+        "get",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/attachments/{w.theirs.attachment.pk}/download",
+        HIDDEN,
+        what="their file under our order",
+    ),
+    # Uploads are multipart: their message id in our order's upload is refused in
+    # orders/tests/test_api_attachment_uploads.py.
+    probe(
+        "order-attachments",
+        "post",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/attachments",
+        HIDDEN,
+        lambda w: {"message": w.theirs.message.pk},
+    ),
+    probe(
         "order-messages",
         "post",
         lambda w: f"{V}/orders/{w.theirs.order.pk}/messages",

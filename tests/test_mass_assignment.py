@@ -152,6 +152,8 @@ NOT_WRITABLE_BY_USERS = {
     "home-photo": "a multipart upload whose one field is the file (homes/tests/test_api_homes.py)",
     "user-me-photo": "a multipart upload whose one field is the file (accounts/tests)",
     "equipment-import": "a multipart upload: a file and a company (equipment/tests)",
+    "order-attachments": "a multipart upload of `file` and `message`; `source`, `uploaded_by` "
+    "and any other field are 400 (orders/tests/test_api_attachment_uploads.py)",
     "invitation-page": "an HTML form (CSRF) taking a password and a name, nothing stored from "
     "anything else (homes/tests/test_invitation_page.py)",
 }

@@ -41,7 +41,7 @@ from homes.tests.factories import (
 )
 from ongs.models import Ong, Withdrawal
 from ongs.tests.factories import OngFactory
-from orders.models import InboundAttachment, InboundEmail, Message, Order
+from orders.models import Attachment, InboundEmail, Message, Order
 from orders.tests.factories import MessageFactory, OrderFactory
 from payments import services as payment_services
 from payments.models import Donation, PaymentMethod
@@ -81,7 +81,7 @@ class Side:
     team: Team
     order: Order
     message: Message
-    attachment: InboundAttachment
+    attachment: Attachment
     ong: Ong
     hidden_ong: Ong
     event: Event
@@ -110,8 +110,15 @@ def _emailed_attachment(order: Order, message: Message, tag: str, secret: str):
         from_address=message.author.email,
         subject=f"Mail {tag} {secret}",
     )
-    attachment = InboundAttachment(
-        email=email, filename=f"photo {tag} {secret}.png", content_type="image/png", size=4
+    attachment = Attachment(
+        order=order,
+        message=message,
+        source=Attachment.Source.EMAIL,
+        email=email,
+        uploaded_by=message.author,
+        filename=f"photo {tag} {secret}.png",
+        content_type="image/png",
+        size=4,
     )
     attachment.file.save("photo.png", ContentFile(f"PNG {secret}".encode()), save=False)
     attachment.save()

@@ -15,7 +15,7 @@ from equipment.api.serializers import EquipmentSummarySerializer
 from equipment.models import Equipment
 from fieldservice.expressions import time_spent_minutes
 from fieldservice.selectors import order_time_spent
-from orders.models import InboundAttachment, Message, Order, OrderEvent
+from orders.models import Attachment, Message, Order, OrderEvent
 from sla import selectors as sla_selectors
 
 
@@ -328,25 +328,62 @@ class PrioritySerializer(InputSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    """A file that came by e-mail; `url` downloads it (null when it was too large to keep)."""
+    """A file of the order, uploaded (`source` upload) or come by e-mail (`email`);
+    `message` is the message it goes with (null: the order itself, or the e-mail that
+    opened it); `url` downloads it (null when an e-mailed file was too large to keep)."""
 
     name = serializers.CharField(source="filename")
-    message = serializers.IntegerField(source="email.order_message_id", allow_null=True)
+    message = serializers.IntegerField(source="message_id", allow_null=True)
+    uploaded_by = OrderPersonSerializer(allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
-        model = InboundAttachment
-        fields = ["id", "name", "content_type", "size", "message", "url", "skip_reason"]
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "source",
+            "message",
+            "uploaded_by",
+            "url",
+            "skip_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_url(self, attachment: InboundAttachment) -> str | None:
-        if attachment.is_skipped:
+    def get_url(self, attachment: Attachment) -> str | None:
+        if attachment.is_skipped or not attachment.file:
             return None
         return reverse(
-            "order-attachment",
-            args=[attachment.email.order_id, attachment.pk],
+            "order-attachment-download",
+            args=[attachment.order_id, attachment.pk],
             request=self.context.get("request"),
+        )
+
+
+class AttachmentUploadSerializer(InputSerializer):
+    """One file, sent as multipart/form-data; `message` must be one of the order's messages
+    that the uploader sees (any other id "does not exist")."""
+
+    file = serializers.FileField(
+        allow_empty_file=True,  # refused by the service, with its own code
+        use_url=False,
+        help_text=_("The file: an image, PDF, text, office document or zip, within the limit."),
+    )
+    message = serializers.PrimaryKeyRelatedField(
+        queryset=Message.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("A message of yours on this order that the file goes with."),
+    )
+
+    def __init__(self, *args, messages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].queryset = (
+            messages if messages is not None else Message.objects.none()
         )
 
 
@@ -380,10 +417,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, message: Message) -> list[dict]:
-        email = getattr(message, "inbound_email", None)  # None: not written by e-mail
-        if email is None:
-            return []
-        return AttachmentSerializer(email.attachments.all(), many=True, context=self.context).data
+        files = message.attachments.all()
+        return AttachmentSerializer(files, many=True, context=self.context).data
 
 
 MESSAGE_SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length

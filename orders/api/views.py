@@ -1,4 +1,4 @@
-from django.http import FileResponse
+from django.conf import settings
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,12 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.selectors import user_get_visible_to
 from companies.selectors import company_list_visible_to, team_list_visible_to
-from core.exceptions import FieldError, NotFound
+from core.exceptions import FieldError, PayloadTooLarge
 from core.filters import FilterBackend
 from core.pagination import BoundedCountPagination
 from core.serializers import refuse_body
@@ -26,6 +27,7 @@ from orders import reports, selectors, services
 from orders.api import serializers
 from orders.api.filters import OrderFilter
 from orders.api.permissions import OrderRolePermission
+from orders.files import attachment_file_response
 from orders.models import Order, OrderRole
 
 # A report asked for without `format` or `status` (SoftClient's "report of open orders").
@@ -46,6 +48,42 @@ class _ReportFormats(DefaultContentNegotiation):
         if format not in reports.RESPONSES:
             raise FieldError("format", _("Choose csv, xlsx or pdf."))
         return super().filter_renderers(renderers, format)
+
+
+# What a multipart body adds around its one file: boundaries, part headers, `message`.
+MULTIPART_OVERHEAD_BYTES = 16 * 1024
+
+ATTACHMENT_EXAMPLES = [
+    OpenApiExample(
+        "A photo of the equipment",
+        response_only=True,
+        status_codes=["200", "201"],
+        value={
+            "id": 12,
+            "name": "impressora.jpg",
+            "content_type": "image/jpeg",
+            "size": 48213,
+            "source": "upload",
+            "message": None,
+            "uploaded_by": {"id": 7, "name": "Ana Souza"},
+            "url": "https://mutirao.example/api/v1/orders/42/attachments/12/download",
+            "skip_reason": "",
+            "created_at": "2026-12-08T13:05:00Z",
+        },
+    )
+]
+
+
+def refuse_oversized_upload(request) -> None:
+    """A body that cannot hold a file within ATTACHMENT_MAX_BYTES is refused from its
+    Content-Length, before it is read."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD_BYTES:
+        raise PayloadTooLarge(
+            _("The file is larger than %(limit)s bytes.") % {"limit": limit},
+            code="attachment_too_large",
+        )
 
 
 class _OrderRowsMixin:
@@ -266,19 +304,43 @@ class OrderViewSet(
         return Response(serializers.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.AttachmentSerializer(many=True))
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
-        """Files that came by e-mail with the order or its messages (`message` is null for
-        the e-mail that opened it); oldest first."""
+        """Every file of the order, uploaded or e-mailed, oldest first; those of internal
+        notes only for the company's agents and admins."""
         order = self.get_object()
         page = self.paginate_queryset(selectors.attachment_list_for(request.user, order))
         data = serializers.AttachmentSerializer(page, many=True, context={"request": request})
         return self.get_paginated_response(data.data)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-        description="Download one file; 404 for an order you cannot see or a file not kept.",
+        request={"multipart/form-data": serializers.AttachmentUploadSerializer},
+        responses={201: serializers.AttachmentSerializer},
+        examples=ATTACHMENT_EXAMPLES,
+        description=(
+            "Upload one file (multipart/form-data: `file`, and `message` to attach it to "
+            "one of your messages). Limits: ATTACHMENT_MAX_BYTES (413 "
+            "`attachment_too_large`), ATTACHMENT_ALLOWED_TYPES; 400 "
+            "`attachment_type_not_allowed`, `attachment_extension_mismatch`, "
+            "`attachment_content_mismatch`, `attachment_empty`; 403 `message_not_yours`."
+        ),
     )
+    @attachments.mapping.post
+    def add_attachment(self, request, pk=None):
+        """Upload a file to the order. `message` attaches it to one of your messages."""
+        order = self.get_object()
+        refuse_oversized_upload(request)
+        payload = serializers.AttachmentUploadSerializer(
+            data=request.data, messages=selectors.message_list_for(request.user, order)
+        )
+        payload.is_valid(raise_exception=True)
+        attachment = services.attachment_upload(
+            order=order, uploader=request.user, **payload.validated_data
+        )
+        data = serializers.AttachmentSerializer(attachment, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.AttachmentSerializer, examples=ATTACHMENT_EXAMPLES)
     @action(
         detail=True,
         methods=["get"],
@@ -288,16 +350,49 @@ class OrderViewSet(
         pagination_class=None,
     )
     def attachment(self, request, pk=None, attachment_id=None):
+        """One file of the order: who sent it, with what, and its download URL."""
         order = self.get_object()
         attachment = selectors.attachment_get_for(request.user, order, attachment_id)
-        if attachment.is_skipped or not attachment.file:
-            raise NotFound(_("This file was too large to be kept."))
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type or "application/octet-stream",
+        return Response(
+            serializers.AttachmentSerializer(attachment, context={"request": request}).data
         )
+
+    @extend_schema(
+        responses={204: None},
+        description="Delete a file: whoever sent it, the company's admins and staff (else "
+        "403 `attachment_not_yours`).",
+    )
+    @attachment.mapping.delete
+    def delete_attachment(self, request, pk=None, attachment_id=None):
+        """Delete a file of the order. Its stored copy goes too."""
+        order = self.get_object()
+        attachment = selectors.attachment_get_for(request.user, order, attachment_id)
+        services.attachment_delete(attachment=attachment, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file, as an attachment; its type is the row's `content_type`.",
+            )
+        },
+        description="Download one file; 404 for an order you cannot see, a file of an "
+        "internal note you cannot see, or an e-mailed file too large to be kept.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+        url_name="attachment-download",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def attachment_download(self, request, pk=None, attachment_id=None):
+        """Download a file of the order. It is streamed from the storage."""
+        order = self.get_object()
+        attachment = selectors.attachment_get_for(request.user, order, attachment_id)
+        return attachment_file_response(attachment)
 
     @extend_schema(responses=serializers.OrderEventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])

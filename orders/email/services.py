@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -26,7 +25,8 @@ from orders.email.compose import acknowledgement_email
 from orders.email.outbound import Outgoing, Threads, outgoing_write, threads_read
 from orders.email.parsing import ParsedEmail, UnreadableEmail, parse_mime
 from orders.email.routing import DUPLICATE, Decision, Incoming
-from orders.models import InboundAttachment, InboundEmail, Message, Order, OrderEvent
+from orders.files import clean_filename, storage_name
+from orders.models import Attachment, InboundEmail, Message, Order, OrderEvent
 from orders.services import order_resume, transition_refusal
 from sla import services as sla_services
 
@@ -354,9 +354,13 @@ def _store_attachments(inbound: InboundEmail, parsed: ParsedEmail) -> None:
     limit = settings.INBOUND_EMAIL_ATTACHMENT_MAX_BYTES
     for attachment in parsed.attachments:
         size = len(attachment.content)
-        row = InboundAttachment(
+        row = Attachment(
+            order=inbound.order,
+            message=inbound.order_message,
+            source=Attachment.Source.EMAIL,
             email=inbound,
-            filename=attachment.filename,
+            uploaded_by=inbound.sender,
+            filename=clean_filename(attachment.filename),
             content_type=attachment.content_type,
             size=size,
         )
@@ -364,6 +368,5 @@ def _store_attachments(inbound: InboundEmail, parsed: ParsedEmail) -> None:
             row.is_skipped = True
             row.skip_reason = f"larger than {limit} bytes"
         else:
-            name = get_valid_filename(attachment.filename) or "attachment"
-            row.file.save(name, ContentFile(attachment.content), save=False)
+            row.file.save(storage_name(row.filename), ContentFile(attachment.content), save=False)
         row.save()

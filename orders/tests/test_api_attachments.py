@@ -56,7 +56,7 @@ def test_the_messages_list_shows_each_messages_attachments(client_for, tenant, e
         "application/pdf",
         15,
     )
-    assert pdf["url"].endswith(f"/api/v1/orders/{emailed_order}/attachments/{pdf['id']}")
+    assert pdf["url"].endswith(f"/api/v1/orders/{emailed_order}/attachments/{pdf['id']}/download")
     assert (video["name"], video["size"], video["url"]) == ("video.mp4", 5000, None)
     assert video["skip_reason"] == "larger than 1000 bytes"
 
@@ -82,7 +82,7 @@ def test_people_who_see_the_order_download_the_file(client_for, tenant, emailed_
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
-    assert response["Content-Type"] == "image/png"
+    assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == 'attachment; filename="foto.png"'
 
 
@@ -121,9 +121,10 @@ def test_an_attachment_of_another_order_is_404_under_this_one(
         .json()["results"]
     )
 
-    response = client_for(tenant.admin).get(f"/api/v1/orders/{order.pk}/attachments/{photo['id']}")
+    admin = client_for(tenant.admin)
 
-    assert response.status_code == 404
+    assert admin.get(f"/api/v1/orders/{order.pk}/attachments/{photo['id']}").status_code == 404
+    assert admin.get(photo["url"].replace(f"/{emailed_order}/", f"/{order.pk}/")).status_code == 404
 
 
 def test_a_file_too_large_to_keep_is_404_with_a_reason(client_for, tenant, emailed_order):
@@ -134,7 +135,7 @@ def test_a_file_too_large_to_keep_is_404_with_a_reason(client_for, tenant, email
     )
 
     response = client_for(tenant.admin).get(
-        f"/api/v1/orders/{emailed_order}/attachments/{video['id']}"
+        f"/api/v1/orders/{emailed_order}/attachments/{video['id']}/download"
     )
 
     assert response.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 
 from orders.email import parsing
 from orders.email.parsing import parse_mime, strip_quotes
-from orders.models import InboundAttachment, InboundEmail, Order
+from orders.models import Attachment, InboundEmail, Order
 from orders.tests.mail import message, mime, post_json, post_mime, post_signed, result_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_secret")]
@@ -162,7 +162,7 @@ def test_a_forwarded_message_is_kept_as_an_attachment(api_client, tenant):
 
     assert result["status"] == "created"
     assert Order.objects.get().description == "See below."
-    attachment = InboundAttachment.objects.get()
+    attachment = Attachment.objects.get()
     assert attachment.content_type == "message/rfc822"
     assert b"Subject: Inner" in attachment.file.read()
 
@@ -276,7 +276,7 @@ def test_attachments_are_stored_and_too_large_ones_recorded_as_skipped(
     result = result_of(post_mime(api_client, raw))
 
     assert result["status"] == "created"
-    png, text, pdf = InboundAttachment.objects.order_by("id")
+    png, text, pdf = Attachment.objects.order_by("id")
     assert (png.filename, png.content_type, png.size, png.is_skipped) == (
         "erro da impressora.png",
         "image/png",
@@ -284,7 +284,13 @@ def test_attachments_are_stored_and_too_large_ones_recorded_as_skipped(
         False,
     )
     assert png.file.read() == b"\x89PNG" + b"\x00" * 100
-    assert "/" not in text.file.name.split("email-attachments/")[1].split("/", 2)[-1]
+    folder, order, _random, name = text.file.name.split("/")
+    assert (folder, order, name, text.filename) == (
+        "attachments",
+        str(result["order"]),
+        "passwd",
+        "passwd",
+    )
     assert (pdf.size, pdf.is_skipped, pdf.skip_reason, pdf.file.name) == (
         5004,
         True,
@@ -309,7 +315,7 @@ def test_json_attachments_are_base64(api_client, tenant):
 
     result_of(post_json(api_client, payload))
 
-    attachment = InboundAttachment.objects.get()
+    attachment = Attachment.objects.get()
     assert (attachment.filename, attachment.size, attachment.file.read()) == (
         "foto.jpg",
         6,
@@ -482,7 +488,7 @@ def test_an_inline_text_part_with_a_file_name_is_the_body(api_client, tenant, ex
     result = result_of(post_mime(api_client, raw))
 
     assert Order.objects.get(pk=result["order"]).description == "A impressora do 2º andar parou."
-    assert not InboundAttachment.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 def test_a_text_part_sent_as_an_attachment_stays_an_attachment(api_client, tenant):
@@ -495,7 +501,7 @@ def test_a_text_part_sent_as_an_attachment_stays_an_attachment(api_client, tenan
     result = result_of(post_mime(api_client, _multipart(tenant.company.support_email, parts)))
 
     assert Order.objects.get(pk=result["order"]).description == "Veja o log."
-    assert InboundAttachment.objects.get().filename == "log.txt"
+    assert Attachment.objects.get().filename == "log.txt"
 
 
 def test_a_forwarded_message_alone_gives_its_text(api_client, tenant):
@@ -516,7 +522,7 @@ def test_a_forwarded_message_alone_gives_its_text(api_client, tenant):
     result = result_of(post_mime(api_client, outer.as_bytes()))
 
     assert Order.objects.get(pk=result["order"]).description == "O servidor caiu às 3h."
-    assert InboundAttachment.objects.get().content_type == "message/rfc822"
+    assert Attachment.objects.get().content_type == "message/rfc822"
 
 
 @pytest.mark.parametrize(
