@@ -119,6 +119,10 @@ RAISES: dict[str, set[str]] = {
     "orders_stats": {"400"},  # the list filters apply, though the schema shows none
     "orders_create": {"403"},  # company awaiting activation; priority by a requester
     "orders_messages_create": {"403"},  # internal notes are for agents and admins
+    "canned_replies_create": {"403"},  # not an admin, nor the lead of the team
+    "orders_rating_create": {"409"},  # already rated, or not closed
+    "orders_watchers_create": {"403", "409"},  # a requester adding someone else; already
+    "orders_watchers_destroy": {"403"},  # a requester removing someone else
     **{
         f"orders_{transition}": {"409"}
         for transition in ("take", "assign", "release", "close", "reopen", "redirect", "priority")

@@ -18,6 +18,7 @@ from accounts.models import User
 from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
+from desk.selectors import satisfaction_stats
 from orders.models import InboundAttachment, Message, Order, OrderEvent, OrderRole
 
 
@@ -141,7 +142,8 @@ def _duration(end: str) -> ExpressionWrapper:
 
 def order_stats(orders: QuerySet[Order]) -> dict:
     """Counts by status, priority and team, and the mean time to take and to close, over
-    the given (already scoped and filtered) orders. Four aggregate queries."""
+    the given (already scoped and filtered) orders, and their satisfaction ratings. Six
+    aggregate queries."""
     orders = orders.order_by()
     by_status = dict(orders.values_list("status").annotate(n=Count("id")))
     by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
@@ -162,4 +164,5 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         "by_team": by_team,
         "mean_seconds_to_take": means["take"].total_seconds() if means["take"] else None,
         "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
+        "satisfaction": satisfaction_stats(orders),
     }

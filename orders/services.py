@@ -14,6 +14,7 @@ from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
 from core.exceptions import Conflict, FieldError, Forbidden
 from core.services import model_update
+from desk.services import satisfaction_request
 from orders import notifications
 from orders.models import Message, Order, OrderEvent
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
@@ -255,6 +256,7 @@ def order_close(*, order: Order, actor: User, solution: str) -> Order:
             status=(previous_status, Status.CLOSED), solution=(previous_solution, solution)
         ),
     )
+    satisfaction_request(order=order)
     return order
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from companies.models import Membership
 from core.inserts import insert_unless_conflict
+from desk.services import watchers_add_copied
 from orders import notifications
 from orders.email import routing
 from orders.email.compose import acknowledgement_email
@@ -225,6 +226,12 @@ def inbound_batch_write(*, decisions: list[Decision]) -> None:
             _store_attachments(decision.inbound, decision.parsed)
     _announce(_events_write(acting), outgoing)
     outgoing_write(outgoing)
+    # After the announcements: people copied on a message already have it.
+    watchers_add_copied(
+        inbound_emails=[
+            d.inbound for d in acting if d.status in (Status.CREATED_ORDER, Status.JOINED_ORDER)
+        ]
+    )
 
 
 def _threads_before(acting: list[Decision]) -> Threads:
