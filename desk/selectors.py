@@ -147,7 +147,7 @@ def satisfaction_stats(orders: QuerySet[Order]) -> dict:
 
 def watcher_list_for(order: Order) -> QuerySet[OrderWatcher]:
     """The order's watchers (the order already checked visible), oldest first."""
-    return order.watchers.select_related("user").order_by("created_at", "id")
+    return order.watchers.select_related("user", "added_by").order_by("created_at", "id")
 
 
 def watcher_get_for(order: Order, pk: int) -> OrderWatcher:

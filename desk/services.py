@@ -254,9 +254,9 @@ def watchers_add_copied(*, inbound_emails: list[InboundEmail]) -> None:
         return
     ours = {normalise_address(settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1])}
     ours |= set(
-        Company.objects.annotate(address=Lower("support_email"))
-        .filter(address__in={base_address(address) for _inbound, address in wanted})
-        .values_list("address", flat=True)
+        Company.objects.annotate(support_lower=Lower("support_email"))
+        .filter(support_lower__in={base_address(address) for _inbound, address in wanted})
+        .values_list("support_lower", flat=True)
     )
     wanted = [
         (inbound, address) for inbound, address in wanted if base_address(address) not in ours
