@@ -26,6 +26,7 @@ from accounts.tokens import token_pair_for
 from companies.models import Company, Membership, Team
 from companies.tests.factories import CompanyFactory, MembershipFactory, TeamFactory
 from core.models import OutboundEmail
+from desk.models import CannedReply, OrderWatcher
 from events.models import Event
 from events.tests.factories import EventFactory, RegistrationFactory
 from homes.models import Bill, Home, HomeInvitation, HomeMember, Routine, Rule, Task
@@ -54,6 +55,7 @@ STATE_APPS = (
     "accounts",
     "companies",
     "orders",
+    "desk",
     "ongs",
     "events",
     "payments",
@@ -172,6 +174,10 @@ def _side(tag: str, secret: str) -> Side:
     bill = BillFactory(
         home=home, debtor=resident, creditor=admin, description=f"Bill {tag} {secret}"
     )
+    canned_reply = CannedReply.objects.create(
+        company=company, team=team, title=f"Reply {tag} {secret}", body=f"Hi {tag} {secret}"
+    )
+    watcher = OrderWatcher.objects.create(order=order, email=f"watcher.{tag}@{tag}.example")
     invitation_token = f"invitation-token-{tag}"
     HomeInvitation.objects.create(
         home=home,
@@ -206,6 +212,7 @@ def _side(tag: str, secret: str) -> Side:
         donation=donation,
         invitation_token=invitation_token,
         refresh_token=token_pair_for(admin).refresh,
+        extra={"canned_reply": canned_reply, "watcher": watcher},
     )
 
 
