@@ -2,10 +2,13 @@
 adds them to the people it notifies)."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 
 from accounts.models import User
+from desk.models import OrderWatcher
 from orders.models import Message, OrderEvent
 
 Kind = OrderEvent.Kind
@@ -22,6 +25,34 @@ PUBLIC_KINDS = frozenset(
         Kind.MESSAGE_ADDED,
     }
 )
+
+
+# Within `watchers_read_once()` (a batch of inbound e-mails), the watchers of the batch's
+# orders are read in one query instead of once per event.
+_watchers_memo: ContextVar[dict[int, list[OrderWatcher]] | None] = ContextVar(
+    "watchers_memo", default=None
+)
+
+
+@contextmanager
+def watchers_read_once(order_ids: Iterable[int]):
+    memo: dict[int, list[OrderWatcher]] = {order_id: [] for order_id in order_ids}
+    if memo:
+        watchers = OrderWatcher.objects.filter(order_id__in=memo).select_related("user")
+        for watcher in watchers.order_by("id"):
+            memo[watcher.order_id].append(watcher)
+    token = _watchers_memo.set(memo)
+    try:
+        yield
+    finally:
+        _watchers_memo.reset(token)
+
+
+def _watchers_of(order) -> list[OrderWatcher]:
+    memo = _watchers_memo.get()
+    if memo is not None and order.pk in memo:
+        return memo[order.pk]
+    return list(order.watchers.select_related("user").order_by("id"))
 
 
 def watchers_to_notify(
@@ -42,7 +73,7 @@ def watchers_to_notify(
     if event.actor is not None:
         skip_addresses.add(event.actor.email.lower())
     people = []
-    for watcher in event.order.watchers.select_related("user").order_by("id"):
+    for watcher in _watchers_of(event.order):
         person = watcher.user or User(email=watcher.email, language=settings.LANGUAGE_CODE)
         address = person.email.lower()
         if person.pk in skip_ids or address in skip_addresses or not person.is_active:

@@ -45,7 +45,7 @@ _WATCHER = {
 }
 
 
-@extend_schema(tags=["canned replies"])
+@extend_schema(tags=["orders"])
 class CannedReplyViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from companies.models import Membership
 from core.inserts import insert_unless_conflict
+from desk.notifications import watchers_read_once
 from desk.services import watchers_add_copied
 from orders import notifications
 from orders.email import routing
@@ -224,7 +225,8 @@ def inbound_batch_write(*, decisions: list[Decision]) -> None:
             logger.warning("Parked inbound e-mail %s: %s", decision.inbound.pk, decision.reason)
         elif decision.parsed.attachments and decision.order is not None:
             _store_attachments(decision.inbound, decision.parsed)
-    _announce(_events_write(acting), outgoing)
+    with watchers_read_once({d.order.pk for d in acting if d.order is not None and d.order.pk}):
+        _announce(_events_write(acting), outgoing)
     outgoing_write(outgoing)
     # After the announcements: people copied on a message already have it.
     watchers_add_copied(
