@@ -48,7 +48,7 @@ fuzz: install
 
 ## Recompile the pt-BR translations after editing an app's locale/ files.
 messages: install
-	for app in core accounts companies equipment orders ongs events payments homes; do \
+	for app in core accounts companies equipment orders sla fieldservice desk webhooks ongs events payments homes; do \
 		if [ -d $$app/locale ]; then (cd $$app && ../$(VENV)/bin/django-admin compilemessages); fi; \
 	done
 

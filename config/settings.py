@@ -446,6 +446,9 @@ INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
 # Automatic e-mails (notifications, acknowledgements) to one address per hour; more are
 # recorded as suppressed, so an auto-responder cannot keep a loop going.
 EMAIL_AUTOMATIC_MAX_PER_HOUR = env.int("EMAIL_AUTOMATIC_MAX_PER_HOUR", default=30)
+# --- desk ---
+# Days a satisfaction e-mail's rating link stays valid.
+CSAT_LINK_MAX_AGE_DAYS = env.int("CSAT_LINK_MAX_AGE_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["orders-inbound-signatures-purge"] = {
     "task": "orders.tasks.inbound_signatures_purge",
     "schedule": 3600.0,

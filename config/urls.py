@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import RedocView, SchemaView, SwaggerView, health
+from desk.pages import RatingPageView
 from homes.pages import InvitationPageView
 from orders.email.webhooks import provider_inbound
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     # The page a home invitation e-mail links to (core.links, homes.pages).
     path("invitations/<str:token>/", InvitationPageView.as_view(), name="invitation-page"),
+    # The page a satisfaction e-mail links to (desk.services.satisfaction_link, desk.pages).
+    path("rate/<str:token>/", RatingPageView.as_view(), name="rating-page"),
 ]
 
 if settings.DEBUG:

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from accounts.models import User
 from companies.models import Membership
+from desk.notifications import watchers_to_notify
 from orders.email.compose import order_event_email
 from orders.email.outbound import order_email_enqueue
 from orders.models import Message, Order, OrderEvent
@@ -123,10 +124,12 @@ def event_emails(
     inbound batch's in-memory outbox)."""
     order = event.order
     recipients = {user.pk: user for user in [*recipients_of(event, message), *extra]}
-    for recipient in recipients.values():
+    watchers = watchers_to_notify(event, message, notified=recipients.values())
+    for recipient in [*recipients.values(), *watchers]:
         yield {
             "order": order,
-            "key": f"order-event-{event.pk}-to-{recipient.pk}",
+            # An address-only watcher has no id: its address names it.
+            "key": f"order-event-{event.pk}-to-{recipient.pk or recipient.email}",
             "to": recipient.email,
             "email": order_event_email(
                 order=order,
@@ -137,9 +140,9 @@ def event_emails(
             ),
             # A person's reply is personal mail; everything else is automatic.
             "is_automatic": not (message and message.author_id),
-            # Only mail to the requester (outside the company) can feed a loop with an
-            # auto-responder; agents and admins get every notification.
-            "rate_limited": recipient.pk == order.requester_id,
+            # Only mail to the requester and watchers (outside the company) can feed a loop
+            # with an auto-responder; agents and admins get every notification.
+            "rate_limited": recipient.pk == order.requester_id or recipient in watchers,
         }
 
 

@@ -20,6 +20,7 @@ from accounts.models import User
 from companies.selectors import STAFF_ROLES, company_ids_where, membership_role
 from core.exceptions import NotFound
 from core.expressions import EqualsAnyOf
+from desk.selectors import satisfaction_stats
 from fieldservice.models import TimeEntry
 from orders.models import Attachment, Message, Order, OrderEvent, OrderRole
 from sla.selectors import sla_attainment
@@ -145,9 +146,9 @@ def _duration(end: str) -> ExpressionWrapper:
 
 def order_stats(orders: QuerySet[Order]) -> dict:
     """Counts by status, priority and team, the mean time to take and to close, the minutes
-    logged (in all and per team: total and per order) and SLA attainment per team and
-    priority (`sla.selectors.sla_attainment`), over the given (already scoped and filtered)
-    orders. Seven aggregate queries."""
+    logged (in all and per team: total and per order), SLA attainment per team and priority
+    (`sla.selectors.sla_attainment`) and satisfaction ratings, over the given (already scoped
+    and filtered) orders. Nine aggregate queries."""
     orders = orders.order_by()
     by_status = dict(orders.values_list("status").annotate(n=Count("id")))
     by_priority = dict(orders.values_list("priority").annotate(n=Count("id")))
@@ -175,6 +176,7 @@ def order_stats(orders: QuerySet[Order]) -> dict:
         "mean_seconds_to_close": means["close"].total_seconds() if means["close"] else None,
         "time_spent_minutes": sum(minutes_by_team.values()),
         "sla": sla_attainment(orders),
+        "satisfaction": satisfaction_stats(orders),
     }
 
 

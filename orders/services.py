@@ -16,6 +16,7 @@ from companies.selectors import STAFF_ROLES
 from companies.services import company_require_active
 from core.exceptions import Conflict, FieldError, Forbidden, NotFound, PayloadTooLarge
 from core.services import model_update
+from desk.services import satisfaction_request
 from equipment.models import Equipment
 from equipment.services import equipment_check_for_order
 from orders import files, notifications
@@ -281,6 +282,7 @@ def order_close(*, order: Order, actor: User, solution: str) -> Order:
             status=(previous_status, Status.CLOSED), solution=(previous_solution, solution)
         ),
     )
+    satisfaction_request(order=order)
     return order
 
 

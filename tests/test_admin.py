@@ -8,8 +8,20 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-MUTIRAO_APPS = {"core", "accounts", "companies", "orders", "ongs", "events", "payments", "homes"}
-MUTIRAO_APPS |= {"equipment"}
+MUTIRAO_APPS = {
+    "core",
+    "accounts",
+    "companies",
+    "equipment",
+    "orders",
+    "sla",
+    "fieldservice",
+    "desk",
+    "ongs",
+    "events",
+    "payments",
+    "homes",
+}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in MUTIRAO_APPS),
     key=lambda model: model._meta.label,

@@ -56,6 +56,8 @@ NOT_OBJECT_BEARING = {
     "inbound-email": "signed provider webhook, no user (orders/tests/test_email_*)",
     "equipment-import": "multipart upload; their company in the form is a 400 "
     "(equipment/tests/test_api_import.py)",
+    "rating-page": "the signed link token is the only key; the page shows that order's "
+    "number and title alone (desk/tests/test_api_rating.py)",
 }
 NOT_OBJECT_BEARING_PREFIXES = {
     "admin/": "Django admin: staff only, session login (tests/test_admin.py)",
@@ -838,6 +840,96 @@ PROBES = [
         HIDDEN,
         lambda w: {"body": "Hello"},
     ),
+    # --- desk --------------------------------------------------------------------------
+    *(
+        probe(
+            "canned-reply-detail",
+            method,
+            lambda w: f"{V}/canned-replies/{w.theirs.extra['canned_reply'].pk}",
+            HIDDEN,
+            body,
+        )
+        for method, body in (
+            ("get", None),
+            ("patch", lambda w: {"title": "Mine"}),
+            ("delete", None),
+        )
+    ),
+    probe(
+        "canned-reply-list",
+        "get",
+        lambda w: f"{V}/canned-replies?company={w.theirs.company.pk}",
+        {200, 403},  # an empty page, or 403 for whoever serves no company
+        what="their company in the filter",
+    ),
+    probe(
+        "canned-reply-list",
+        "post",
+        lambda w: f"{V}/canned-replies",
+        REFUSED,
+        lambda w: {"company": w.theirs.company.pk, "title": "In", "body": "x"},
+        what=T,
+    ),
+    probe(
+        "canned-reply-list",
+        "post",
+        lambda w: f"{V}/canned-replies",
+        REFUSED,
+        lambda w: {
+            "company": w.ours.company.pk,
+            "team": w.theirs.team.pk,
+            "title": "In",
+            "body": "x",
+        },
+        what="our company, their team in the body",
+    ),
+    probe(
+        "order-messages",
+        "post",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/messages",
+        REFUSED,
+        lambda w: {"canned_reply": w.theirs.extra["canned_reply"].pk},
+        what="their canned reply in the body",
+    ),
+    probe("order-rating", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/rating", HIDDEN),
+    probe(
+        "order-rating",
+        "post",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/rating",
+        HIDDEN,
+        lambda w: {"score": 5},
+    ),
+    probe(
+        "order-watcher-list", "get", lambda w: f"{V}/orders/{w.theirs.order.pk}/watchers", HIDDEN
+    ),
+    probe(
+        "order-watcher-list",
+        "post",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/watchers",
+        HIDDEN,
+        lambda w: {"email": "in@ours.example"},
+    ),
+    probe(
+        "order-watcher-list",
+        "post",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/watchers",
+        REFUSED,
+        lambda w: {"user": w.theirs.requester.pk},
+        what=T,
+    ),
+    probe(
+        "order-watcher-detail",
+        "delete",
+        lambda w: f"{V}/orders/{w.theirs.order.pk}/watchers/{w.theirs.extra['watcher'].pk}",
+        HIDDEN,
+    ),
+    probe(
+        "order-watcher-detail",
+        "delete",
+        lambda w: f"{V}/orders/{w.ours.order.pk}/watchers/{w.theirs.extra['watcher'].pk}",
+        HIDDEN,
+        what="our order, their watcher",
+    ),
     probe("bill-detail", "get", lambda w: f"{V}/bills/{w.theirs.bill.pk}", HIDDEN),
     probe(
         "bill-detail",
@@ -941,6 +1033,8 @@ BASE_QUERY = {"order-report": {"format": "csv"}}
 NESTED_LISTS: dict[str, Callable[[World], str]] = {
     "user-companies": lambda w: f"{V}/users/{w.ours.admin.pk}/companies",
     "user-orders": lambda w: f"{V}/users/{w.ours.requester.pk}/orders",
+    "canned-reply-list": lambda w: f"{V}/canned-replies",  # 403 for requesters
+    "order-watcher-list": lambda w: f"{V}/orders/{w.ours.order.pk}/watchers",
     "member-list": lambda w: f"{V}/companies/{w.ours.company.pk}/members",
     "company-team-list": lambda w: f"{V}/companies/{w.ours.company.pk}/teams",
     "company-business-hours": lambda w: f"{V}/companies/{w.ours.company.pk}/business-hours",

@@ -126,6 +126,8 @@ TAKEN_BY_DESIGN = {
     ("order-list", "post"): {"company": "one of the requester's companies (validated)"},
     ("order-assign", "post"): {"assignee": "an agent of the order's company (validated)"},
     ("order-close", "post"): {"solution": "the closing note"},
+    ("canned-reply-list", "post"): {"company": "one of the author's companies (validated)"},
+    ("order-watcher-list", "post"): {"user": "a person of the order's company (validated)"},
     ("ong-withdrawals", "post"): {"amount": "never more than the balance"},
     ("event-list", "post"): {"ong": "an NGO the caller manages (validated)"},
     ("ong-donations", "post"): {"amount": "within the donation limits"},
@@ -156,6 +158,8 @@ NOT_WRITABLE_BY_USERS = {
     "and any other field are 400 (orders/tests/test_api_attachment_uploads.py)",
     "invitation-page": "an HTML form (CSRF) taking a password and a name, nothing stored from "
     "anything else (homes/tests/test_invitation_page.py)",
+    "rating-page": "an HTML form (CSRF) taking a score and a comment, reached by a signed "
+    "link (desk/tests/test_api_rating.py)",
 }
 
 
@@ -401,6 +405,35 @@ WRITES = [
         lambda w: w.ours.requester,
         lambda w: f"{V}/orders/{w.ours.order.pk}/messages",
         lambda w: {"body": "Any news?"},
+    ),
+    # desk
+    Write(
+        "canned-reply-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/canned-replies",
+        lambda w: {"company": w.ours.company.pk, "title": "New", "body": "Hi {requester_name}"},
+    ),
+    Write(
+        "canned-reply-detail",
+        "patch",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/canned-replies/{w.ours.extra['canned_reply'].pk}",
+        lambda w: {"body": "Hello {requester_name}"},
+    ),
+    Write(
+        "order-rating",
+        "post",
+        lambda w: w.ours.requester,
+        lambda w: f"{V}/orders/{w.extra['closed'].pk}/rating",
+        lambda w: {"score": 4},
+    ),
+    Write(
+        "order-watcher-list",
+        "post",
+        lambda w: w.ours.agent,
+        lambda w: f"{V}/orders/{w.ours.order.pk}/watchers",
+        lambda w: {"email": "watcher@ours.example"},
     ),
     # NGOs, events, payments
     Write(
@@ -825,7 +858,7 @@ def world(db, staff_user) -> World:
 GROUPS = {
     "accounts": ("auth-", "user-"),
     "companies": ("company-", "member-", "team-"),
-    "orders": ("order-",),
+    "orders": ("order-", "canned-reply-"),
     "ngos, events, payments": ("ong-", "event-", "payment-", "donation-"),
     "homes": ("home-", "rule-", "routine-", "task-", "bill-"),
     "visits": ("visit-",),

@@ -26,6 +26,7 @@ from accounts.tokens import token_pair_for
 from companies.models import Company, Membership, Team
 from companies.tests.factories import CompanyFactory, MembershipFactory, TeamFactory
 from core.models import OutboundEmail
+from desk.models import CannedReply, OrderWatcher
 from equipment.tests.factories import EquipmentFactory
 from events.models import Event
 from events.tests.factories import EventFactory, RegistrationFactory
@@ -56,6 +57,7 @@ STATE_APPS = (
     "accounts",
     "companies",
     "orders",
+    "desk",
     "ongs",
     "events",
     "payments",
@@ -200,6 +202,10 @@ def _side(tag: str, secret: str) -> Side:
     bill = BillFactory(
         home=home, debtor=resident, creditor=admin, description=f"Bill {tag} {secret}"
     )
+    canned_reply = CannedReply.objects.create(
+        company=company, team=team, title=f"Reply {tag} {secret}", body=f"Hi {tag} {secret}"
+    )
+    watcher = OrderWatcher.objects.create(order=order, email=f"watcher.{tag}@{tag}.example")
     invitation_token = f"invitation-token-{tag}"
     HomeInvitation.objects.create(
         home=home,
@@ -239,6 +245,8 @@ def _side(tag: str, secret: str) -> Side:
             "holiday": holiday,
             "sla_target": sla_target,
             "equipment": item,
+            "canned_reply": canned_reply,
+            "watcher": watcher,
         },
     )
 

@@ -11,6 +11,8 @@ from companies.models import Company, Team
 from core.fields import StrictBooleanField
 from core.rows import iso
 from core.serializers import InputSerializer
+from desk.api.stats import SatisfactionStatsSerializer
+from desk.models import CannedReply
 from equipment.api.serializers import EquipmentSummarySerializer
 from equipment.models import Equipment
 from fieldservice.expressions import time_spent_minutes
@@ -444,7 +446,11 @@ class SubjectField(serializers.CharField):
 
 
 class MessageCreateSerializer(InputSerializer):
-    body = serializers.CharField(max_length=50000)
+    body = serializers.CharField(
+        max_length=50000,
+        required=False,
+        help_text=_("Required without `canned_reply`; with it, added after the reply's text."),
+    )
     is_internal = StrictBooleanField(default=False)
     subject = SubjectField(
         required=False,
@@ -454,6 +460,23 @@ class MessageCreateSerializer(InputSerializer):
             "in front. Leave out for the order's usual subject."
         ),
     )
+    canned_reply = serializers.PrimaryKeyRelatedField(
+        queryset=CannedReply.objects.none(),
+        required=False,
+        help_text=_("A canned reply you may use on this order, filled in with its values."),
+    )
+
+    def __init__(self, *args, canned_replies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if canned_replies is not None:
+            self.fields["canned_reply"].queryset = canned_replies
+
+    def validate(self, data):
+        if not data.get("body") and data.get("canned_reply") is None:
+            raise serializers.ValidationError(
+                {"body": [_("This field is required.")]}, code="required"
+            )
+        return data
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -510,3 +533,4 @@ class OrderStatsSerializer(serializers.Serializer):
     mean_seconds_to_close = serializers.FloatField(allow_null=True)
     time_spent_minutes = serializers.IntegerField()
     sla = SlaAttainmentSerializer(help_text="Orders with an SLA only.")
+    satisfaction = SatisfactionStatsSerializer()

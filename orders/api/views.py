@@ -22,6 +22,8 @@ from core.exceptions import FieldError, PayloadTooLarge
 from core.filters import FilterBackend
 from core.pagination import BoundedCountPagination
 from core.serializers import refuse_body
+from desk.selectors import canned_reply_list_for_order
+from desk.services import canned_reply_compose
 from equipment.selectors import equipment_list_visible_to
 from orders import reports, selectors, services
 from orders.api import serializers
@@ -298,9 +300,14 @@ class OrderViewSet(
     @messages.mapping.post
     def add_message(self, request, pk=None):
         order = self.get_object()
-        payload = serializers.MessageCreateSerializer(data=request.data)
+        payload = serializers.MessageCreateSerializer(
+            data=request.data, canned_replies=canned_reply_list_for_order(request.user, order)
+        )
         payload.is_valid(raise_exception=True)
-        message = services.message_add(order=order, author=request.user, **payload.validated_data)
+        data = payload.validated_data
+        if (canned := data.pop("canned_reply", None)) is not None:
+            data["body"] = canned_reply_compose(reply=canned, order=order, body=data.get("body"))
+        message = services.message_add(order=order, author=request.user, **data)
         return Response(serializers.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.AttachmentSerializer(many=True))

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from companies.models import Membership
 from core.inserts import insert_unless_conflict
+from desk.notifications import watchers_read_once
+from desk.services import watchers_add_copied
 from orders import notifications
 from orders.email import routing
 from orders.email.compose import acknowledgement_email
@@ -224,10 +226,17 @@ def inbound_batch_write(*, decisions: list[Decision]) -> None:
             logger.warning("Parked inbound e-mail %s: %s", decision.inbound.pk, decision.reason)
         elif decision.parsed.attachments and decision.order is not None:
             _store_attachments(decision.inbound, decision.parsed)
-    written = _events_write(acting)
-    _clocks_follow(acting)
-    _announce(written, outgoing)
+    with watchers_read_once({d.order.pk for d in acting if d.order is not None and d.order.pk}):
+        written = _events_write(acting)
+        _clocks_follow(acting)
+        _announce(written, outgoing)
     outgoing_write(outgoing)
+    # After the announcements: people copied on a message already have it.
+    watchers_add_copied(
+        inbound_emails=[
+            d.inbound for d in acting if d.status in (Status.CREATED_ORDER, Status.JOINED_ORDER)
+        ]
+    )
 
 
 def _clocks_follow(acting: list[Decision]) -> None:

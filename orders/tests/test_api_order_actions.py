@@ -109,8 +109,10 @@ def test_close_with_a_solution_emails_the_requester(
     assert response.status_code == 200
     in_progress_order.refresh_from_db()
     assert in_progress_order.status == "closed" and in_progress_order.closed_at
-    assert [m.to[0] for m in mail.outbox] == [tenant.requester.email]
+    # the closing notification, then the request for a rating (desk)
+    assert [m.to[0] for m in mail.outbox] == [tenant.requester.email] * 2
     assert "Replaced the fuser unit." in mail.outbox[0].body
+    assert "/rate/" in mail.outbox[1].body
 
 
 def test_closing_twice_is_409(client_for, tenant, closed_order):

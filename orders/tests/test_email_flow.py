@@ -154,8 +154,9 @@ def test_the_email_support_desk_flow(
             f"/api/v1/orders/{order.pk}/close", {"solution": "Fusor trocado."}, format="json"
         )
     assert response.status_code == 200
-    (closed,) = _sent_to(MARIA)
+    closed, rating_request = _sent_to(MARIA)
     assert "Fusor trocado." in closed.body
+    assert "/rate/" in rating_request.body
 
     # the person's next e-mail, even as a reply to the closing one, starts a new order
     mail.outbox.clear()
