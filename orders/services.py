@@ -17,6 +17,7 @@ from core.services import model_update
 from orders import notifications
 from orders.models import Message, Order, OrderEvent
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
+from webhooks.services import webhook_deliveries_enqueue
 
 Status = Order.Status
 Kind = OrderEvent.Kind
@@ -64,6 +65,7 @@ def _record(
         is_internal=bool(message and message.is_internal),
     )
     notifications.notify(event, message=message)
+    webhook_deliveries_enqueue(event=event, message=message)
     return event
 
 
