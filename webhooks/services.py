@@ -51,7 +51,8 @@ class EndpointInactive(Conflict):
     default_message = _("The webhook endpoint is inactive; activate it first.")
 
 
-def _new_secret() -> str:
+def new_secret() -> str:
+    """A new signing secret: 256 random bits, hex, after a recognisable prefix."""
     return SECRET_PREFIX + secrets.token_hex(32)
 
 
@@ -88,7 +89,7 @@ def webhook_endpoint_create(
         events=_check_events(events),
         description=description,
         is_active=is_active,
-        secret=_new_secret(),
+        secret=new_secret(),
         created_by=actor,
     )
 
@@ -122,7 +123,7 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpo
     the new one."""
     company_require_active(endpoint.company)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    endpoint.secret = _new_secret()
+    endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret", "updated_at"])
     return endpoint
 

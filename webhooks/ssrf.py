@@ -34,8 +34,19 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-# Carrier-grade NAT (RFC 6598): not "private" to Python, not reachable from outside either.
-SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
+# IANA's special-purpose ranges, refused whatever Python's tables (which change between
+# releases) say: private, CGNAT, loopback, link-local, documentation, benchmarking, 6to4
+# relays, multicast, reserved; for IPv6 also unique- and site-local, Teredo, ORCHID.
+BLOCKED_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # What looks like an IPv4 address in a form other than a.b.c.d (decimal, octal, hex, short).
 NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]*))*\.?$", re.IGNORECASE)
@@ -73,7 +84,9 @@ def address_is_public(address: IPAddress) -> bool:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return address_is_public(embedded)
-    if isinstance(address, ipaddress.IPv4Address) and address in SHARED_ADDRESS_SPACE:
+    if any(
+        address in network for network in BLOCKED_NETWORKS if network.version == address.version
+    ):
         return False
     return address.is_global and not (
         address.is_multicast
