@@ -29,13 +29,19 @@ def webhook_endpoint_get_visible_to(user: User, pk: int) -> WebhookEndpoint:
 
 
 def webhook_delivery_list_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """An endpoint's delivery log, newest first (the caller already sees the endpoint)."""
-    return WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
+    """An endpoint's delivery log, newest first (the caller already sees the endpoint);
+    without the payloads, which only one delivery's page shows."""
+    return (
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .defer("payload", "response_excerpt")
+        .order_by("-created_at", "-id")
+    )
 
 
 def webhook_delivery_get(endpoint: WebhookEndpoint, pk: int) -> WebhookDelivery:
+    """One delivery of the endpoint, whole (404 when it is another endpoint's)."""
     try:
-        delivery = webhook_delivery_list_of(endpoint).get(pk=pk)
+        delivery = WebhookDelivery.objects.get(endpoint=endpoint, pk=pk)
     except (WebhookDelivery.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
     delivery.endpoint = endpoint  # already loaded and checked: no second query

@@ -345,7 +345,7 @@ def test_the_endpoint_list_costs_a_fixed_number_of_queries(
     WebhookEndpointFactory.create_batch(6, company=tenant.company)
     client = client_for(tenant.admin)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5):  # user, company, role, count, page
         response = client.get(
             f"{V}/companies/{tenant.company.id}/webhooks", {"page_size": page_size}
         )

@@ -74,9 +74,7 @@ def _register(client_for, tenant, url: str):
         ("https://[::1/", "invalid"),
     ],
 )
-def test_a_url_the_guard_refuses_is_a_400_and_nothing_is_stored(
-    client_for, tenant, dns, url, code
-):
+def test_a_url_the_guard_refuses_is_a_400_and_nothing_is_stored(client_for, tenant, dns, url, code):
     dns["loopback.example.com"] = ["127.0.0.1"]
     dns["mixed.example.com"] = ["93.184.215.14", "10.1.2.3"]
     dns["mapped.example.com"] = ["::ffff:10.0.0.1"]
