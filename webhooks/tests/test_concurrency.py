@@ -2,10 +2,12 @@
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from threading import Barrier
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from webhooks import services
 from webhooks.models import WebhookDelivery
@@ -28,7 +30,16 @@ def test_workers_racing_for_one_delivery_send_it_once(tenant_factory, receiver, 
     # given: a delivery, and an endpoint slow enough that the attempts overlap
     tenant = tenant_factory()
     endpoint = WebhookEndpointFactory(company=tenant.company, url=receiver.url)
-    delivery = services.webhook_endpoint_ping(endpoint=endpoint, actor=tenant.admin)
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(  # pending and due, its first send not queued
+        endpoint=endpoint,
+        event="ping",
+        event_id="ping:race",
+        key="ping:race",
+        payload={"id": "ping:race", "type": "ping"},
+        next_attempt_at=now,
+        give_up_at=now + timedelta(hours=24),
+    )
     real_post = services.sending.post
 
     def slow_post(*args, **kwargs):
