@@ -103,6 +103,7 @@ PLAIN_FILTERS = {
     "since": None,
     "until": None,
     "ordering": None,
+    "event": None,
 }
 
 
@@ -702,6 +703,86 @@ PROBES = [
         probe(f"bill-{step}", "post", lambda w, s=step: f"{V}/bills/{w.theirs.bill.pk}/{s}", HIDDEN)
         for step in ("report-payment", "confirm-payment", "reject-payment", "mark-unpaid")
     ),
+    # --- webhooks --------------------------------------------------------------------------
+    probe(
+        "company-webhook-list",
+        "get",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/webhooks",
+        HIDDEN,
+    ),
+    probe(
+        "company-webhook-list",
+        "post",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/webhooks",
+        HIDDEN,
+        lambda w: {"url": "https://intruder.example.com/", "events": ["order.created"]},
+    ),
+    probe(
+        "webhook-detail", "get", lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}", HIDDEN
+    ),
+    probe(
+        "webhook-detail",
+        "patch",
+        lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}",
+        HIDDEN,
+        lambda w: {"url": "https://intruder.example.com/"},
+    ),
+    probe(
+        "webhook-detail", "delete", lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}", HIDDEN
+    ),
+    *(
+        probe(
+            f"webhook-{step}",
+            "post",
+            lambda w, s=step: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}/{s}",
+            HIDDEN,
+        )
+        for step in ("rotate-secret", "ping")
+    ),
+    probe(
+        "webhook-delivery-list",
+        "get",
+        lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}/deliveries",
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-detail",
+        "get",
+        lambda w: (
+            f"{V}/webhooks/{w.theirs.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}"
+        ),
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-detail",
+        "get",
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}"
+        ),
+        REFUSED,
+        what="our endpoint, their delivery in the URL",
+    ),
+    probe(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: (
+            f"{V}/webhooks/{w.theirs.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}/redeliver"
+        ),
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}/redeliver"
+        ),
+        REFUSED,
+        what="our endpoint, their delivery in the URL",
+    ),
 ]
 
 # Collections: no id in the URL; each is read with every filter it has set to their ids or
@@ -728,6 +809,8 @@ NESTED_LISTS: dict[str, Callable[[World], str]] = {
     "user-orders": lambda w: f"{V}/users/{w.ours.requester.pk}/orders",
     "member-list": lambda w: f"{V}/companies/{w.ours.company.pk}/members",
     "company-team-list": lambda w: f"{V}/companies/{w.ours.company.pk}/teams",
+    "company-webhook-list": lambda w: f"{V}/companies/{w.ours.company.pk}/webhooks",
+    "webhook-delivery-list": lambda w: f"{V}/webhooks/{w.ours.extra['webhook'].pk}/deliveries",
     "ong-withdrawals": lambda w: f"{V}/ongs/{w.ours.ong.pk}/withdrawals",
     "ong-events": lambda w: f"{V}/ongs/{w.ours.ong.pk}/events",
     "ong-participants": lambda w: f"{V}/ongs/{w.ours.ong.pk}/participants",

@@ -143,6 +143,8 @@ TAKEN_BY_DESIGN = {
         "points": "admins only",
     },
     ("bill-detail", "patch"): {"amount": "the creditor or an admin corrects it"},
+    ("company-webhook-list", "post"): {"is_active": "admins may register an endpoint paused"},
+    ("webhook-detail", "patch"): {"is_active": "admins pause and resume their endpoint"},
 }
 
 NOT_WRITABLE_BY_USERS = {
@@ -572,6 +574,39 @@ WRITES = [
         lambda w: {"description": "Renamed"},
     ),
     Write("bill-pay", "post", lambda w: w.ours.admin, lambda w: f"{V}/bills/{w.ours.bill.pk}/pay"),
+    # webhooks (a literal public address: the SSRF guard needs no DNS for it)
+    Write(
+        "company-webhook-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/companies/{w.ours.company.pk}/webhooks",
+        lambda w: {"url": "https://93.184.215.14/hooks", "events": ["order.created"]},
+    ),
+    Write(
+        "webhook-detail",
+        "patch",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/webhooks/{w.ours.extra['webhook'].pk}",
+        lambda w: {"description": "Renamed"},
+    ),
+    *(
+        Write(
+            f"webhook-{step}",
+            "post",
+            lambda w: w.ours.admin,
+            lambda w, s=step: f"{V}/webhooks/{w.ours.extra['webhook'].pk}/{s}",
+        )
+        for step in ("rotate-secret", "ping")
+    ),
+    Write(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.ours.extra['webhook_delivery'].pk}/redeliver"
+        ),
+    ),
 ]
 
 
@@ -733,6 +768,7 @@ GROUPS = {
     "orders": ("order-",),
     "ngos, events, payments": ("ong-", "event-", "payment-", "donation-"),
     "homes": ("home-", "rule-", "routine-", "task-", "bill-"),
+    "webhooks": ("webhook-",),
 }
 
 

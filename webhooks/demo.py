@@ -39,7 +39,7 @@ def create_demo_data() -> list[DemoLogin]:
             endpoint=endpoint,
             event=kind,
             event_id=payload["id"],
-            key=payload["id"],
+            order_event=event,
             payload=payload,
             status=WebhookDelivery.Status.FAILED if failed else WebhookDelivery.Status.SUCCEEDED,
             attempts=24 if failed else 1,

@@ -50,8 +50,9 @@ class WebhookEndpoint(TimeStampedModel):
 class WebhookDelivery(models.Model):
     """One event for one endpoint: the outbox row and, once tried, its log.
 
-    Written in the transaction of the change it announces; `key` is unique per endpoint, so
-    one order event gives one delivery per endpoint however often it is enqueued.
+    Written in the transaction of the change it announces. (endpoint, order_event, event)
+    is unique, so one audit event gives one delivery of each type per endpoint; a ping or a
+    redelivery has no order event. Deleting an order keeps its deliveries in the log.
     """
 
     class Status(models.TextChoices):
@@ -68,7 +69,13 @@ class WebhookDelivery(models.Model):
     event_id = models.CharField(
         _("event id"), max_length=100, help_text=_("The payload's id, kept by redeliveries.")
     )
-    key = models.CharField(_("idempotency key"), max_length=150)
+    order_event = models.ForeignKey(
+        "orders.OrderEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     payload = models.JSONField(_("payload"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -88,7 +95,11 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "key"], name="webhook_delivery_once"),
+            models.UniqueConstraint(
+                fields=["endpoint", "order_event", "event"],
+                condition=models.Q(order_event__isnull=False),
+                name="webhook_delivery_once",
+            ),
         ]
         indexes = [
             # The retry scan reads only pending rows, oldest due first.

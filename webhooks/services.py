@@ -199,8 +199,7 @@ def webhook_deliveries_enqueue(
     caller's transaction, and send them after it commits.
 
     Costs nothing for events no webhook announces; else one query for the company's
-    endpoints and one bulk insert. The unique (endpoint, key) allows one delivery per event
-    type and endpoint."""
+    endpoints and one bulk insert; one delivery per event type and endpoint."""
     kinds = webhook_events_of(event)
     if not kinds:
         return []
@@ -221,7 +220,7 @@ def webhook_deliveries_enqueue(
                 endpoint_id=endpoint.pk,
                 event=kind,
                 event_id=payload["id"],
-                key=payload["id"],
+                order_event=event,
                 payload=payload,
                 next_attempt_at=event.created_at,
                 give_up_at=give_up_at,
@@ -230,7 +229,7 @@ def webhook_deliveries_enqueue(
         ]
     if not rows:
         return []
-    # No ignore_conflicts: an audit event is recorded once, so its keys are new; the
+    # No ignore_conflicts: an audit event is recorded once, so the rows are new; the
     # constraint guards against a bug, and the inserted rows come back with their ids.
     deliveries = WebhookDelivery.objects.bulk_create(rows)
     ids = [delivery.pk for delivery in deliveries]
@@ -244,7 +243,6 @@ def _new_delivery(endpoint: WebhookEndpoint, *, event: str, event_id: str, paylo
         endpoint=endpoint,
         event=event,
         event_id=event_id,
-        key=f"{event_id}#{uuid.uuid4().hex}",
         payload=payload,
         next_attempt_at=now,
         give_up_at=now + timedelta(hours=settings.WEBHOOKS_RETRY_HOURS),

@@ -222,7 +222,6 @@ def delivery(endpoint):
         endpoint=endpoint,
         event="ping",
         event_id="ping:1",
-        key="ping:1",
         payload={"id": "ping:1", "type": "ping"},
         status=WebhookDelivery.Status.FAILED,
         give_up_at=endpoint.created_at,

@@ -358,3 +358,16 @@ def test_backoff_doubles_from_a_minute_up_to_an_hour():
     assert [services.backoff(n) for n in range(1, 9)] == [
         timedelta(minutes=minutes) for minutes in (1, 2, 4, 8, 16, 32, 60, 60)
     ]
+
+
+def test_deleting_an_order_keeps_its_deliveries_in_the_log(client_for, tenant):
+    WebhookEndpointFactory(company=tenant.company, events=["order.created"])
+    first = _open_order(client_for, tenant)
+
+    assert client_for(tenant.admin).delete(f"{V}/orders/{first}").status_code == 204
+    second = _open_order(client_for, tenant)  # SQLite may give its event the old event's id
+
+    logged = WebhookDelivery.objects.order_by("id")
+    assert [d.payload["order"]["id"] for d in logged] == [first, second]
+    assert logged[0].order_event is None
+    assert logged[1].order_event.order_id == second
