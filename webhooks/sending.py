@@ -85,7 +85,9 @@ def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
                 excerpt = response.read(EXCERPT_BYTES, decode_content=False)
             finally:
                 response.release_conn()
-    except urllib3.exceptions.HTTPError as exc:
+    # OSError: TLS and socket errors urllib3 does not wrap; ValueError: a URL http.client
+    # refuses. Either is a failed attempt, logged and retried, never a crashed task.
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         return Answer(None, "", _elapsed(started), error=_describe(exc))
     text = excerpt.decode("utf-8", "replace")[:EXCERPT_BYTES]
     return Answer(response.status, text, _elapsed(started))

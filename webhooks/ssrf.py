@@ -23,7 +23,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,8 @@ BLOCKED_NETWORKS = tuple(
     )
 )  # fmt: skip
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# What a path or query keeps as it is when percent-encoding the rest (RFC 3986 pchar).
+URL_SAFE = "/%:@!$&'()*+,;=-._~"
 # What looks like an IPv4 address in a form other than a.b.c.d (decimal, octal, hex, short).
 NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]*))*\.?$", re.IGNORECASE)
 
@@ -101,8 +103,10 @@ def address_is_public(address: IPAddress) -> bool:
 def url_check(url: str) -> SplitResult:
     """Refuse (UnsafeUrl) a URL that breaks the rules that need no DNS: scheme, user info,
     host form, local names. Returns the split URL."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise UnsafeUrl(_("Enter a valid URL."), code="invalid")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise UnsafeUrl(_("Enter a valid URL."), code="invalid") from exc
@@ -167,7 +171,8 @@ def target_resolve(url: str) -> Target:
         for address in addresses:
             if not address_is_public(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise UnsafeUrl(_("The URL must point to a public address."), code="url_private")
-    path = parts.path or "/"
+    # Non-ASCII in the path or query is sent percent-encoded; existing escapes are kept.
+    path = quote(parts.path or "/", safe=URL_SAFE)
     if parts.query:
-        path = f"{path}?{parts.query}"
+        path = f"{path}?{quote(parts.query, safe=URL_SAFE + '?')}"
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])

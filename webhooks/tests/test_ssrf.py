@@ -174,3 +174,23 @@ def test_a_name_that_turns_private_after_registration_is_refused_before_sending(
     assert delivery.attempts == 1
     assert delivery.response_code is None
     assert delivery.error == "Refused: The URL must point to a public address."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://erp.example.com/in\r\nX-Injected: 1",
+        "https://erp.example.com/a b",
+        "https://erp.example.com/\x00",
+        "https://erp.example.com/\ta",
+    ],
+)
+def test_a_url_with_spaces_or_control_characters_is_refused(client_for, tenant, url):
+    response = _register(client_for, tenant, url)
+    assert response.status_code == 400
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_non_ascii_path_is_sent_percent_encoded():
+    target = ssrf.target_resolve("https://erp.example.com/ação?q=é&x=%20")
+    assert target.path == "/a%C3%A7%C3%A3o?q=%C3%A9&x=%20"
