@@ -27,6 +27,7 @@ TAGS = [
     "payments",
     "homes",
     "health",
+    "webhooks",
 ]
 
 
