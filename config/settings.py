@@ -493,3 +493,26 @@ AWS_LOCATION = env("AWS_LOCATION", default="")  # a prefix for every key
 AWS_DEFAULT_ACL = None  # private objects: files are served only through the API
 AWS_QUERYSTRING_AUTH = True
 AWS_S3_FILE_OVERWRITE = False
+# --- webhooks (docs/orders.md, "Webhooks") ---
+# Plain-http endpoint URLs; never in production.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+# Endpoints on loopback or private addresses; only for tests delivering to a local server.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Seconds to connect and to wait for the answer of one delivery attempt.
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)
+# A delivery is retried with backoff until this many hours after its event, then failed.
+WEBHOOKS_RETRY_HOURS = env.int("WEBHOOKS_RETRY_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {
+    "task": "webhooks.tasks.webhook_deliveries_send_due",
+    "schedule": 60.0,
+}
+SPECTACULAR_SETTINGS["TAGS"].append(
+    {"name": "webhooks", "description": "Signed POSTs of order events to a company's URLs."}
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
+    }
+)

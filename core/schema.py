@@ -147,6 +147,8 @@ RAISES: dict[str, set[str]] = {
     "tasks_complete": {"409"},  # already done
     "tasks_approve": {"409"},  # not waiting for review
     "tasks_send_back": {"409"},
+    "webhooks_ping": {"409"},  # the endpoint is inactive
+    "webhooks_deliveries_redeliver": {"409"},  # the endpoint is inactive
     "bills_partial_update": {"409"},  # a paid bill
     "bills_destroy": {"409"},
     "bills_pay": {"409"},

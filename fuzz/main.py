@@ -45,7 +45,7 @@ ST = str(Path(sys.executable).with_name("st"))
 NOTHING = "^$"  # matches no operation
 ROLES = [
     ("staff", "staff@mutirao.demo", r"^/api/v1/(users|ping)"),
-    ("company-admin", "admin@softclient.demo", r"^/api/v1/(companies|teams|equipment)"),
+    ("company-admin", "admin@softclient.demo", r"^/api/v1/(companies|teams|equipment|webhooks)"),
     ("agent", "lead@softclient.demo", r"^/api/v1/orders/\{id\}"),
     ("requester", "user@softclient.demo", r"^/api/v1/orders(/report|/stats)?$"),
     ("ngo-owner", "ongowner@mutirao.demo", r"^/api/v1/(ongs|events|donations|payment-methods)"),

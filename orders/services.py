@@ -23,6 +23,7 @@ from orders import files, notifications
 from orders.models import Attachment, Message, Order, OrderEvent, OrderRole
 from orders.selectors import SUPPORT_ROLES, order_roles, sees_internal_notes
 from sla import services as sla_services
+from webhooks.services import webhook_deliveries_enqueue
 
 Status = Order.Status
 Kind = OrderEvent.Kind
@@ -71,6 +72,7 @@ def _record(
         is_internal=is_internal or bool(message and message.is_internal),
     )
     notifications.notify(event, message=message)
+    webhook_deliveries_enqueue(event=event, message=message)
     return event
 
 

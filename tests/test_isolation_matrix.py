@@ -117,6 +117,7 @@ PLAIN_FILTERS = {
     "kind": None,
     "site": SECRET,
     "has_open_orders": "false",
+    "event": None,
 }
 
 
@@ -1000,6 +1001,86 @@ PROBES = [
         lambda w: f"{V}/time-entries/{w.theirs.extra['time_entry'].pk}",
         HIDDEN,
     ),
+    # --- webhooks --------------------------------------------------------------------------
+    probe(
+        "company-webhook-list",
+        "get",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/webhooks",
+        HIDDEN,
+    ),
+    probe(
+        "company-webhook-list",
+        "post",
+        lambda w: f"{V}/companies/{w.theirs.company.pk}/webhooks",
+        HIDDEN,
+        lambda w: {"url": "https://intruder.example.com/", "events": ["order.created"]},
+    ),
+    probe(
+        "webhook-detail", "get", lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}", HIDDEN
+    ),
+    probe(
+        "webhook-detail",
+        "patch",
+        lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}",
+        HIDDEN,
+        lambda w: {"url": "https://intruder.example.com/"},
+    ),
+    probe(
+        "webhook-detail", "delete", lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}", HIDDEN
+    ),
+    *(
+        probe(
+            f"webhook-{step}",
+            "post",
+            lambda w, s=step: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}/{s}",
+            HIDDEN,
+        )
+        for step in ("rotate-secret", "ping")
+    ),
+    probe(
+        "webhook-delivery-list",
+        "get",
+        lambda w: f"{V}/webhooks/{w.theirs.extra['webhook'].pk}/deliveries",
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-detail",
+        "get",
+        lambda w: (
+            f"{V}/webhooks/{w.theirs.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}"
+        ),
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-detail",
+        "get",
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}"
+        ),
+        REFUSED,
+        what="our endpoint, their delivery in the URL",
+    ),
+    probe(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: (
+            f"{V}/webhooks/{w.theirs.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}/redeliver"
+        ),
+        HIDDEN,
+    ),
+    probe(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.theirs.extra['webhook_delivery'].pk}/redeliver"
+        ),
+        REFUSED,
+        what="our endpoint, their delivery in the URL",
+    ),
 ]
 
 
@@ -1040,6 +1121,8 @@ NESTED_LISTS: dict[str, Callable[[World], str]] = {
     "company-business-hours": lambda w: f"{V}/companies/{w.ours.company.pk}/business-hours",
     "company-holiday-list": lambda w: f"{V}/companies/{w.ours.company.pk}/holidays",
     "company-sla-target-list": lambda w: f"{V}/companies/{w.ours.company.pk}/sla-targets",
+    "company-webhook-list": lambda w: f"{V}/companies/{w.ours.company.pk}/webhooks",
+    "webhook-delivery-list": lambda w: f"{V}/webhooks/{w.ours.extra['webhook'].pk}/deliveries",
     "ong-withdrawals": lambda w: f"{V}/ongs/{w.ours.ong.pk}/withdrawals",
     "ong-events": lambda w: f"{V}/ongs/{w.ours.ong.pk}/events",
     "ong-participants": lambda w: f"{V}/ongs/{w.ours.ong.pk}/participants",

@@ -147,6 +147,8 @@ TAKEN_BY_DESIGN = {
     ("bill-detail", "patch"): {"amount": "the creditor or an admin corrects it"},
     ("equipment-list", "post"): {"company": "one of the caller's companies (validated)"},
     ("equipment-status", "post"): {"status": "the item's condition, the action's one field"},
+    ("company-webhook-list", "post"): {"is_active": "admins may register an endpoint paused"},
+    ("webhook-detail", "patch"): {"is_active": "admins pause and resume their endpoint"},
 }
 
 NOT_WRITABLE_BY_USERS = {
@@ -700,6 +702,39 @@ WRITES = [
         lambda w: f"{V}/equipment/{w.ours.extra['equipment'].pk}/status",
         lambda w: {"status": "in_repair"},
     ),
+    # webhooks (a literal public address: the SSRF guard needs no DNS for it)
+    Write(
+        "company-webhook-list",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/companies/{w.ours.company.pk}/webhooks",
+        lambda w: {"url": "https://93.184.215.14/hooks", "events": ["order.created"]},
+    ),
+    Write(
+        "webhook-detail",
+        "patch",
+        lambda w: w.ours.admin,
+        lambda w: f"{V}/webhooks/{w.ours.extra['webhook'].pk}",
+        lambda w: {"description": "Renamed"},
+    ),
+    *(
+        Write(
+            f"webhook-{step}",
+            "post",
+            lambda w: w.ours.admin,
+            lambda w, s=step: f"{V}/webhooks/{w.ours.extra['webhook'].pk}/{s}",
+        )
+        for step in ("rotate-secret", "ping")
+    ),
+    Write(
+        "webhook-delivery-redeliver",
+        "post",
+        lambda w: w.ours.admin,
+        lambda w: (
+            f"{V}/webhooks/{w.ours.extra['webhook'].pk}"
+            f"/deliveries/{w.ours.extra['webhook_delivery'].pk}/redeliver"
+        ),
+    ),
 ]
 
 
@@ -864,6 +899,7 @@ GROUPS = {
     "visits": ("visit-",),
     "service levels": ("sla-",),
     "equipment": ("equipment-",),
+    "webhooks": ("webhook-",),
 }
 
 

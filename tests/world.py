@@ -48,6 +48,8 @@ from payments import services as payment_services
 from payments.models import Donation, PaymentMethod
 from payments.tests.factories import PaymentMethodFactory
 from sla.models import Holiday, SlaTarget
+from webhooks.models import WebhookDelivery
+from webhooks.tests.factories import WebhookEndpointFactory
 
 SECRET = "Zq7secret"
 
@@ -67,6 +69,7 @@ STATE_APPS = (
     "token_blacklist",
     "sla",
     "equipment",
+    "webhooks",
 )
 
 
@@ -269,9 +272,30 @@ class World:
         }
 
 
+def _webhooks(side: Side, tag: str, secret: str) -> None:
+    """The company's webhook endpoint and one delivery of it, in `side.extra`."""
+    webhook = WebhookEndpointFactory(
+        company=side.company,
+        url=f"https://{tag}.example.com/hooks/{secret}",
+        description=f"Hook {tag} {secret}",
+    )
+    side.extra["webhook"] = webhook
+    side.extra["webhook_delivery"] = WebhookDelivery.objects.create(
+        endpoint=webhook,
+        event="order.created",
+        event_id=f"1:order.created{secret}",
+        payload={"order": {"title": f"Order {tag} {secret}"}},
+        status=WebhookDelivery.Status.FAILED,
+        error=f"Refused {secret}",
+        give_up_at=timezone.now(),
+    )
+
+
 def build_world() -> World:
     ours = _side("ours", "")
     theirs = _side("theirs", SECRET)
+    _webhooks(ours, "ours", "")
+    _webhooks(theirs, "theirs", SECRET)
     return World(ours=ours, theirs=theirs, stranger=UserFactory(name="Stranger"))
 
 

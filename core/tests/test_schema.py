@@ -29,6 +29,7 @@ TAGS = [
     "payments",
     "homes",
     "health",
+    "webhooks",
 ]
 
 

@@ -31,6 +31,7 @@ from orders.files import clean_filename, storage_name
 from orders.models import Attachment, InboundEmail, Message, Order, OrderEvent
 from orders.services import order_resume, transition_refusal
 from sla import services as sla_services
+from webhooks.services import webhook_deliveries_enqueue_many
 
 logger = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -326,6 +327,13 @@ def _events_write(acting: list[Decision]) -> list[tuple[Decision, list[OrderEven
             own.append(OrderEvent(order=order, actor=sender, kind=Kind.MESSAGE_ADDED, data=data))
         written.append((decision, own))
     OrderEvent.objects.bulk_create([event for _decision, own in written for event in own])
+    webhook_deliveries_enqueue_many(
+        events=[
+            (event, decision.inbound.order_message if event.kind == Kind.MESSAGE_ADDED else None)
+            for decision, own in written
+            for event in own
+        ]
+    )
     return written
 
 

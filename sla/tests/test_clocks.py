@@ -286,7 +286,7 @@ def test_stats_report_attainment_per_team_and_priority(
         agent.post(f"{V}/orders/{met}/take")
         agent.post(f"{V}/orders/{met}/close", {"solution": "Done"})
 
-    with freeze_time(T0 + timedelta(hours=5)), django_assert_max_num_queries(8):
+    with freeze_time(T0 + timedelta(hours=5)), django_assert_max_num_queries(9):
         stats = client_for(tenant.admin).get(f"{V}/orders/stats").json()
 
     clock = {"met": 1, "breached": 1, "percent_met": 50.0}
