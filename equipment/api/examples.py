@@ -2,6 +2,8 @@
 
 from drf_spectacular.utils import OpenApiExample
 
+from equipment.services import EDITABLE_FIELDS
+
 _WHEN = "2026-03-02T13:45:00Z"
 _ITEM = {
     "id": 12,
@@ -26,19 +28,7 @@ _ORDER = {
     "created_at": _WHEN,
     "closed_at": None,
 }
-_BODY = {
-    key: _ITEM[key]
-    for key in (
-        "kind",
-        "brand",
-        "model",
-        "serial_number",
-        "patrimony_tag",
-        "site_address",
-        "room",
-        "notes",
-    )
-}
+_BODY = {key: _ITEM[key] for key in EDITABLE_FIELDS}
 
 LIST = OpenApiExample(
     "A page of printers",
