@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.urls import get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -13,6 +14,14 @@ from companies.models import Company, Membership, Team
 from companies.tests.factories import CompanyFactory, MembershipFactory, TeamFactory
 
 Role = Membership.Role
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _views_imported_before_any_clock_is_frozen():
+    """Import every view (and with them DRF's throttles) before a test freezes time: a class
+    that reads `time.time` into an attribute while freezegun runs (DRF's `timer`) would keep
+    the fake clock for the rest of the run."""
+    get_resolver().url_patterns  # noqa: B018 (imported for its side effect)
 
 
 @pytest.fixture(autouse=True)

@@ -125,6 +125,10 @@ RAISES: dict[str, set[str]] = {
     "equipment_destroy": {"409"},  # orders point at it
     "orders_attachments_create": {"403"},  # another's message; company awaiting activation
     "orders_attachments_destroy": {"403"},  # neither its sender nor an admin
+    "orders_wait": {"409"},  # not in progress
+    "orders_visits_create": {"409"},  # the technician's visits overlap; the order is closed
+    "visits_cancel": {"409"},  # not scheduled
+    "visits_reschedule": {"409"},  # not scheduled; overlaps another visit
     "canned_replies_list": {"403"},  # nobody's agent or admin: requesters have no canned replies
     "canned_replies_create": {"403"},  # not an admin, nor the lead of the team
     "orders_rating_create": {"409"},  # already rated, or not closed

@@ -53,7 +53,7 @@ class BusinessHoursView(CompanyScopedMixin, viewsets.GenericViewSet):
     """`companies/{id}/business-hours`: the week SLA clocks run in. Agents and admins read
     it; admins replace it whole."""
 
-    required_roles = {"list": READERS, "update": WRITERS}
+    required_roles = {"retrieve": READERS, "update": WRITERS}
     serializer_class = serializers.BusinessWeekSerializer
     pagination_class = None
     filter_backends = []
@@ -68,7 +68,7 @@ class BusinessHoursView(CompanyScopedMixin, viewsets.GenericViewSet):
         ).data
 
     @extend_schema(responses=serializers.BusinessWeekSerializer, examples=[WEEK_ANSWER])
-    def list(self, request, company_id=None):
+    def retrieve(self, request, company_id=None):
         return Response(self._week(self.get_company()))
 
     @extend_schema(
@@ -85,7 +85,7 @@ class BusinessHoursView(CompanyScopedMixin, viewsets.GenericViewSet):
 
     @classmethod
     def as_view(cls, **initkwargs):
-        return super().as_view({"get": "list", "put": "update"}, **initkwargs)
+        return super().as_view({"get": "retrieve", "put": "update"}, **initkwargs)
 
 
 @extend_schema(tags=["sla"])
