@@ -503,6 +503,12 @@ WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
 WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)
 # A delivery is retried with backoff until this many hours after its event, then failed.
 WEBHOOKS_RETRY_HOURS = env.int("WEBHOOKS_RETRY_HOURS", default=24)
+# Days a finished delivery stays in its endpoint's log.
+WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhooks-purge-log"] = {
+    "task": "webhooks.tasks.webhook_deliveries_purge",
+    "schedule": 86400.0,
+}
 CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {
     "task": "webhooks.tasks.webhook_deliveries_send_due",
     "schedule": 60.0,

@@ -2,6 +2,7 @@ import secrets
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -158,6 +159,15 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def clean(self) -> None:
+        """The admin's check of what the API's services check: an order's equipment item is
+        one of its company's."""
+        item = self.equipment_item
+        if item is not None and item.company_id != self.company_id:
+            raise ValidationError(
+                {"equipment_item": _("This item belongs to another company.")}, code="invalid"
+            )
 
 
 class OrderRole(StrEnum):

@@ -110,6 +110,12 @@ class WebhookDelivery(models.Model):
             ),
             # An endpoint's log, newest first (also serves the endpoint's foreign key).
             models.Index(fields=["endpoint", "created_at", "id"], name="webhook_delivery_log_idx"),
+            # The daily purge of finished deliveries past WEBHOOKS_LOG_DAYS.
+            models.Index(
+                fields=["created_at"],
+                name="webhook_delivery_done_idx",
+                condition=~models.Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

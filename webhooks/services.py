@@ -414,3 +414,15 @@ def webhook_deliveries_due_ids(*, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def webhook_deliveries_purge() -> int:
+    """Delete finished deliveries older than WEBHOOKS_LOG_DAYS, so the log stays bounded;
+    pending ones are kept whatever their age. Returns how many went."""
+    before = timezone.now() - timedelta(days=settings.WEBHOOKS_LOG_DAYS)
+    deleted, _by_model = (
+        WebhookDelivery.objects.exclude(status=Status.PENDING)
+        .filter(created_at__lt=before)
+        .delete()
+    )
+    return deleted

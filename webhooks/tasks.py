@@ -20,3 +20,9 @@ def webhook_deliveries_send_due() -> int:
     for delivery_id in due:
         webhook_delivery_send.delay(delivery_id)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def webhook_deliveries_purge() -> int:
+    """Daily: forget finished deliveries past WEBHOOKS_LOG_DAYS. Safe to run twice."""
+    return services.webhook_deliveries_purge()

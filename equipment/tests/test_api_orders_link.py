@@ -158,3 +158,27 @@ def test_an_order_keeps_its_item_once_retired(client_for, tenant, item):
     assert response.status_code == 200
     assert response.json()["equipment_item"]["status"] == "retired"
     assert response.json()["title"] == "Still jams"
+
+
+def test_the_admin_refuses_an_item_of_another_company(client, tenant, other_tenant, staff_user):
+    # given an order of one company and an item of another
+    order = OrderFactory(company=tenant.company, requester=tenant.requester)
+    theirs = EquipmentFactory(company=other_tenant.company)
+    client.force_login(staff_user)
+    url = f"/admin/orders/order/{order.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data.update({"company": order.company_id, "requester": order.requester_id})
+
+    # when staff point the order at it in the admin
+    response = client.post(url, {**data, "equipment_item": theirs.pk})
+
+    # then the form says why and nothing is stored
+    assert response.status_code == 200
+    assert "This item belongs to another company." in response.content.decode()
+    order.refresh_from_db()
+    assert order.equipment_item is None

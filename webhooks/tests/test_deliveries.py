@@ -379,3 +379,25 @@ def test_deleting_an_order_keeps_its_deliveries_in_the_log(client_for, tenant):
     assert [d.payload["order"]["id"] for d in logged] == [first, second]
     assert logged[0].order_event is None
     assert logged[1].order_event.order_id == second
+
+
+def test_the_daily_purge_forgets_finished_deliveries_past_the_log_days(settings, tenant):
+    settings.WEBHOOKS_LOG_DAYS = 30
+    endpoint = WebhookEndpointFactory(company=tenant.company)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with freeze_time(start):
+        old_done, old_failed, old_pending = (
+            services._new_delivery(endpoint, event="ping", event_id=f"old-{n}", payload={})
+            for n in range(3)
+        )
+    WebhookDelivery.objects.filter(pk=old_done.pk).update(status="succeeded")
+    WebhookDelivery.objects.filter(pk=old_failed.pk).update(status="failed")
+    with freeze_time(start + timedelta(days=29)):
+        recent = services._new_delivery(endpoint, event="ping", event_id="recent", payload={})
+        WebhookDelivery.objects.filter(pk=recent.pk).update(status="succeeded")
+
+    with freeze_time(start + timedelta(days=30, minutes=1)):
+        assert tasks.webhook_deliveries_purge() == 2
+        assert tasks.webhook_deliveries_purge() == 0
+
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
