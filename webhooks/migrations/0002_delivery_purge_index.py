@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_attachments'),
         ('webhooks', '0001_initial'),
     ]
 
