@@ -11,9 +11,9 @@ from desk.api.filters import CannedReplyFilter
 from desk.api.permissions import CannedReplyRolePermission
 from desk.models import CannedReply, OrderWatcher
 from desk.selectors import CannedReplyRole
+from orders.api.mixins import OrderInURLMixin
 from orders.api.permissions import OrderRolePermission
 from orders.models import OrderRole
-from orders.selectors import order_get_visible_to
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 _PERSON = {"id": 7, "name": "Tânia Técnica"}
@@ -138,17 +138,8 @@ class CannedReplyViewSet(
         services.canned_reply_delete(reply=instance)
 
 
-class _OrderScopedMixin:
-    """The order of the URL, among those the user sees (404 otherwise)."""
-
-    def get_order(self):
-        if not hasattr(self, "_order"):
-            self._order = order_get_visible_to(self.request.user, self.kwargs["order_id"])
-        return self._order
-
-
 @extend_schema(tags=["orders"], parameters=[ORDER_ID])
-class OrderRatingView(_OrderScopedMixin, APIView):
+class OrderRatingView(OrderInURLMixin, APIView):
     """The requester's satisfaction rating of a closed order (one per order)."""
 
     permission_classes = [*APIView.permission_classes, OrderRolePermission]
@@ -193,7 +184,7 @@ class OrderRatingView(_OrderScopedMixin, APIView):
 
 @extend_schema(tags=["orders"], parameters=[ORDER_ID])
 class OrderWatcherViewSet(
-    _OrderScopedMixin,
+    OrderInURLMixin,
     mixins.ListModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,

@@ -14,8 +14,9 @@ from fieldservice.api import serializers
 from fieldservice.api.filters import VisitFilter
 from fieldservice.api.permissions import AUTHOR, FieldServiceRolePermission
 from fieldservice.models import TimeEntry, Visit
+from orders.api.mixins import OrderInURLMixin
 from orders.models import OrderRole
-from orders.selectors import order_assignable_people, order_get_visible_to
+from orders.selectors import order_assignable_people
 
 SUPPORT = {OrderRole.ADMIN, OrderRole.AGENT}  # staff pass every role check
 
@@ -61,15 +62,13 @@ def _example(name, value, **kwargs):
     return OpenApiExample(name, value=value, **kwargs)
 
 
-class _OrderChildMixin:
-    """Views under `orders/{order_id}/`: the order the user sees (404 otherwise), then the
-    role the action needs on it (403)."""
+class _OrderChildMixin(OrderInURLMixin):
+    """The order of the URL (404 unless seen), then the role the action needs on it (403)."""
 
     def order(self):
-        if not hasattr(self, "_order"):
-            self._order = order_get_visible_to(self.request.user, self.kwargs["order_id"])
-            self.check_object_permissions(self.request, self._order)
-        return self._order
+        order = self.get_order()
+        self.check_object_permissions(self.request, order)
+        return order
 
 
 @extend_schema(tags=["orders"])
